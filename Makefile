@@ -1,0 +1,41 @@
+# mmfusion: `make test` and `make demo` do everything on a fresh Debian machine with Swift.
+SHELL := /bin/bash
+SWIFT ?= swift
+RELEASE := -c release
+DEBIAN_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev python3-pip
+MMFUSION := .build/release/mmfusion
+
+.PHONY: all setup build test demo bench weights fixtures clean
+
+all: build
+
+# Installs the Debian libraries that are missing; quiet when all are present.
+setup:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: setup
+	$(SWIFT) build $(RELEASE)
+
+# Numeric tests run in release mode (with testing enabled) so they finish quickly.
+test: setup
+	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build --parallel --num-workers 2
+
+demo: build
+	$(MMFUSION) bench gemm
+
+bench: build
+	$(MMFUSION) bench gemm
+	$(MMFUSION) bench conv
+	$(MMFUSION) bench attention
+	$(MMFUSION) bench train-step
+
+clean:
+	rm -rf .build

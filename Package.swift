@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Numeric targets are compiled without overflow/bounds checks in release builds;
+/// the hot loops validate their bounds once, up front.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "mmfusion",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mmfusion", targets: ["mmfusion"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "Encoders", targets: ["Encoders"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "FusionModels", targets: ["FusionModels"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Serving", targets: ["Serving"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "NeuralNetwork", dependencies: ["Tensors"], swiftSettings: fastMath),
+        .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Encoders"], swiftSettings: fastMath),
+        .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["FusionModels", "Datasets"], swiftSettings: fastMath),
+        .target(name: "Serving", dependencies: ["Training"]),
+        .executableTarget(
+            name: "mmfusion",
+            dependencies: [
+                "Tensors", "NeuralNetwork", "Encoders", "Datasets", "FusionModels", "Training", "Serving",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"]),
+        .testTarget(name: "EncodersTests", dependencies: ["Encoders"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,6 @@
+#ifndef MMFUSION_CBLAS_SHIM_H
+#define MMFUSION_CBLAS_SHIM_H
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev). Also declares
+// openblas_set_num_threads / openblas_get_num_threads.
+#include <cblas.h>
+#endif

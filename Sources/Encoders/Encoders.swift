@@ -1,0 +1,1 @@
+// The Encoders target. See ../../docs/architecture.md.

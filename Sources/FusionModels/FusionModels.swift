@@ -1,0 +1,1 @@
+// The FusionModels target. See ../../docs/architecture.md.

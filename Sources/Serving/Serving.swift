@@ -1,0 +1,1 @@
+// The Serving target. See ../../docs/architecture.md.

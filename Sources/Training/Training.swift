@@ -1,0 +1,1 @@
+// The Training target. See ../../docs/architecture.md.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct MMFusion: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mmfusion",
+        abstract: "Train, evaluate, explain and serve image+text classifiers for social-media posts.",
+        subcommands: [BenchCommand.self]
+    )
+}
