@@ -77,10 +77,12 @@ extension Tensor {
             let flops = m * n * ka
             if batchCount > 1 && flops < (1 << 18) {
                 // Small matrices: one single-threaded GEMM per core.
-                Parallel.forEachChunk(batchCount, costPerItem: flops) { range in
-                    for i in range {
-                        sgemm(pa + offsetsA[i], pb + offsetsB[i], pc + i * m * n,
-                              m: m, n: n, k: ka, transposeA: transposeA, transposeB: transposeB)
+                BLASThreads.single {
+                    Parallel.forEachChunk(batchCount, costPerItem: flops) { range in
+                        for i in range {
+                            sgemm(pa + offsetsA[i], pb + offsetsB[i], pc + i * m * n,
+                                  m: m, n: n, k: ka, transposeA: transposeA, transposeB: transposeB)
+                        }
                     }
                 }
             } else {
