@@ -89,11 +89,13 @@ public final class MultiHeadAttention: Module {
     ///   - key: [B, Lk, E].
     ///   - value: [B, Lk, E].
     ///   - keyPaddingMask: [B][Lk], true where a key position is padding and must be ignored.
-    ///   - attentionMask: an additive mask added to the scaled scores, [Lq, Lk] or
-    ///     [B, h, Lq, Lk] (use -infinity to forbid a position).
+    ///   - attentionMask: an additive mask added to the scaled scores, broadcastable to
+    ///     [B, h, Lq, Lk]: [Lq, Lk], [B, Lq, Lk] or [B, h, Lq, Lk] (use -infinity to forbid
+    ///     a position). A query whose keys are all forbidden attends to nothing and gets
+    ///     the output projection's bias (PyTorch gives NaN there).
     ///   - weights: whether to return the attention weights, averaged or per head.
-    /// - Returns: the output [B, Lq, E] and the attention weights after softmax (before
-    ///   dropout) when requested.
+    /// - Returns: the output [B, Lq, E] and, when requested, the attention weights after
+    ///   softmax (before dropout; not differentiable).
     public func callAsFunction(
         query: Tensor, key: Tensor, value: Tensor,
         keyPaddingMask: [[Bool]]? = nil, attentionMask: Tensor? = nil,
@@ -101,60 +103,47 @@ public final class MultiHeadAttention: Module {
     ) -> (output: Tensor, weights: Tensor?) {
         precondition(query.rank == 3 && key.rank == 3 && value.rank == 3,
                      "MultiHeadAttention: expects [batch, length, \(embedDimension)] inputs, got \(query.shape), \(key.shape), \(value.shape)")
-        let batch = query.shape[0], queryLength = query.shape[1], keyLength = key.shape[1]
-        let e = embedDimension, h = headCount, d = headDimension
+        let batch = query.shape[0], keyLength = key.shape[1]
+        let e = embedDimension, h = headCount
         precondition(query.shape[2] == e && key.shape[2] == e && value.shape[2] == e,
                      "MultiHeadAttention: inputs must end in \(e), got \(query.shape), \(key.shape), \(value.shape)")
         precondition(key.shape[0] == batch && value.shape[0] == batch && value.shape[1] == keyLength,
                      "MultiHeadAttention: key \(key.shape) and value \(value.shape) do not match query \(query.shape)")
 
         let projected: [Tensor]
-        let weightParts = inProjectionWeight.split([e, e, e], axis: 0)
-        let biasParts = inProjectionBias?.split([e, e, e], axis: 0)
-        func project(_ x: Tensor, _ i: Int) -> Tensor {
-            let y = x.matmul(weightParts[i], transposeOther: true)
-            return biasParts.map { y + $0[i] } ?? y
-        }
         if isSameTensor(query, key) && isSameTensor(key, value) {
             // Self-attention: one GEMM for the three projections.
             var all = query.matmul(inProjectionWeight, transposeOther: true)
             if let inProjectionBias { all = all + inProjectionBias }
             projected = all.split([e, e, e], axis: 2)
         } else {
-            projected = [project(query, 0), project(key, 1), project(value, 2)]
+            let weightParts = inProjectionWeight.split([e, e, e], axis: 0)
+            let biasParts = inProjectionBias?.split([e, e, e], axis: 0)
+            projected = [query, key, value].enumerated().map { index, input in
+                let product = input.matmul(weightParts[index], transposeOther: true)
+                return biasParts.map { product + $0[index] } ?? product
+            }
         }
-        // [B, L, E] → [B, h, L, d]
-        func heads(_ x: Tensor, _ length: Int) -> Tensor {
-            x.reshaped([batch, length, h, d]).permuted([0, 2, 1, 3])
-        }
-        let q = heads(projected[0] * (1 / Float(d).squareRoot()), queryLength)
-        let k = heads(projected[1], keyLength)
-        let v = heads(projected[2], keyLength)
-
-        var scores = q.matmul(k, transposeOther: true)   // [B, h, Lq, Lk]
+        var mask: Tensor?
         if let attentionMask {
-            precondition(attentionMask.shape == [queryLength, keyLength]
-                         || attentionMask.shape == [batch, h, queryLength, keyLength],
-                         "MultiHeadAttention: attention mask \(attentionMask.shape) must be [\(queryLength), \(keyLength)] or [\(batch), \(h), \(queryLength), \(keyLength)]")
-            scores = scores + attentionMask
+            // [B, Lq, Lk] applies to every head.
+            mask = attentionMask.rank == 3 ? attentionMask.detached().unsqueezed(1) : attentionMask.detached()
         }
         if let keyPaddingMask {
             precondition(keyPaddingMask.count == batch && keyPaddingMask.allSatisfy { $0.count == keyLength },
                          "MultiHeadAttention: key padding mask must be [\(batch)][\(keyLength)]")
-            let mask = Tensor(shape: [batch, 1, 1, keyLength], scalars: keyPaddingMask.flatMap { $0.map { $0 ? 1 : 0 } })
-            scores = scores.maskedFill(mask, with: -.infinity)
+            let padding = Tensor(shape: [batch, 1, 1, keyLength],
+                                 scalars: keyPaddingMask.flatMap { $0.map { $0 ? -Float.infinity : 0 } })
+            mask = mask.map { $0 + padding } ?? padding
         }
-        let probabilities = scores.softmax(axis: -1)
-        var attended = probabilities
-        if isTraining && dropoutProbability > 0 {
-            attended = attended.dropout(probability: dropoutProbability, generator: &generator)
-        }
-        let context = attended.matmul(v)                  // [B, h, Lq, d]
-            .permuted([0, 2, 1, 3]).reshaped([batch, queryLength, e])
+        let (context, probabilities) = Tensor.multiHeadAttention(
+            query: projected[0], key: projected[1], value: projected[2], heads: h, mask: mask,
+            dropout: isTraining ? dropoutProbability : 0, generator: &generator,
+            returnWeights: weights != .none)
         let output = outProjection(context)
         switch weights {
         case .none: return (output, nil)
-        case .averaged: return (output, probabilities.mean(axis: 1))
+        case .averaged: return (output, probabilities?.mean(axis: 1))
         case .perHead: return (output, probabilities)
         }
     }

@@ -22,11 +22,22 @@ public struct WeightScope: @unchecked Sendable {
         self.init(keys: Array(tensors.keys)) { tensors[$0] }
     }
 
-    /// A scope over tensors produced on demand (for example read lazily from a file).
-    /// `keys` lists every key `load` can answer; `load` returns nil for an absent key.
+    /// A scope over tensors produced on demand. `keys` lists every key `load` can
+    /// answer; `load` returns nil for an absent key. Returned tensors are copied, so `load`
+    /// may hand out tensors it keeps.
     public init(keys: [String], load: @escaping (String) throws -> Tensor?) {
         self.prefix = ""
-        self.source = WeightSource(keys: keys, load: load)
+        self.source = WeightSource(keys: keys, copies: true, load: load)
+    }
+
+    /// A scope over the tensors of a safetensors file, each read (and converted to
+    /// Float32) when a layer asks for it.
+    public init(_ file: SafetensorsFile) {
+        self.prefix = ""
+        let names = Set(file.names)
+        self.source = WeightSource(keys: file.names, copies: false) { key in
+            names.contains(key) ? try file.tensor(key) : nil
+        }
     }
 
     private init(prefix: String, source: WeightSource) {
@@ -79,7 +90,7 @@ public struct WeightScope: @unchecked Sendable {
         return result
     }
 
-    /// The tensor `name` in this scope, whatever its shape, detached and copied.
+    /// The tensor `name` in this scope, whatever its shape, detached, with its own storage.
     /// Marks the key as used.
     /// - Throws: `WeightLoadingError.missingKey` with the closest existing keys.
     public func tensor(_ name: String) throws -> Tensor {
@@ -88,7 +99,7 @@ public struct WeightScope: @unchecked Sendable {
             throw WeightLoadingError.missingKey(key: fullKey, closest: source.closestKeys(to: fullKey))
         }
         source.markUsed(fullKey)
-        return found.copy()
+        return source.copies ? found.copy() : found.detached()
     }
 
     /// Checks that every key of the source was read, apart from keys matching one of
@@ -148,13 +159,16 @@ public enum WeightLoadingError: Error, Equatable, CustomStringConvertible {
 private final class WeightSource: @unchecked Sendable {
     let keys: [String]
     let keySet: Set<String>
+    /// Whether tensors from `loader` may be shared with others and must be copied.
+    let copies: Bool
     private let loader: (String) throws -> Tensor?
     private var used = Set<String>()
     private let lock = NSLock()
 
-    init(keys: [String], load: @escaping (String) throws -> Tensor?) {
+    init(keys: [String], copies: Bool, load: @escaping (String) throws -> Tensor?) {
         self.keys = keys
         self.keySet = Set(keys)
+        self.copies = copies
         self.loader = load
     }
 

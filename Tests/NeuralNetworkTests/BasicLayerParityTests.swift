@@ -22,11 +22,16 @@ import Testing
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
     }
 
-    @Test func linearLoadsThroughWeightScope() throws {
-        let fixture = try LayerFixture("linear")
-        let weights = WeightScope(fixture.parameters)
-        let layer = try Linear(weights: weights, inputSize: 7, outputSize: 5)
-        try weights.verifyAllUsed()
+    @Test func linearLoadsFromSafetensorsThroughWeightScope() throws {
+        let file = try SafetensorsFile(contentsOf: LayerFixture.url("linear"))
+        let fixture = try LayerFixture(file: file)
+        let root = WeightScope(file)
+        let layer = try Linear(weights: root.scoped("param"), inputSize: 7, outputSize: 5)
+        #expect(throws: WeightLoadingError.unusedKeys(["grad.input", "grad.param.bias", "grad.param.weight",
+                                                       "input", "output", "upstream"])) {
+            try root.verifyAllUsed()
+        }
+        try root.verifyAllUsed(allowing: ["grad.*", "input", "output", "upstream"])
         #expect(layer.weight.requiresGrad && layer.bias?.requiresGrad == true)
         let output = try withoutGradients { layer(try fixture["input"]) }
         expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")

@@ -11,28 +11,19 @@ struct LayerFixture {
         let description: String
     }
 
-    /// Reads Tests/Fixtures/layers/<name>.safetensors (F32 tensors only).
+    /// Reads Tests/Fixtures/layers/<name>.safetensors.
     init(_ name: String) throws {
-        let url = URL(fileURLWithPath: #filePath)
+        try self.init(file: SafetensorsFile(contentsOf: Self.url(name)))
+    }
+
+    init(file: SafetensorsFile) throws {
+        tensors = try file.tensors()
+    }
+
+    static func url(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/layers/\(name).safetensors")
-        let data = try Data(contentsOf: url)
-        guard data.count >= 8 else { throw ReadError(description: "\(url.path): shorter than a safetensors header") }
-        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        guard 8 + headerLength <= data.count,
-              let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any]
-        else { throw ReadError(description: "\(url.path): bad safetensors header") }
-        let body = data.subdata(in: (8 + headerLength)..<data.count)
-        var tensors: [String: Tensor] = [:]
-        for (key, value) in header where key != "__metadata__" {
-            guard let entry = value as? [String: Any], entry["dtype"] as? String == "F32",
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
-            else { throw ReadError(description: "\(url.path): tensor \(key) is not a F32 entry") }
-            let bytes = body.subdata(in: offsets[0]..<offsets[1])
-            let scalars = bytes.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
-            tensors[key] = Tensor(shape: shape, scalars: scalars)
-        }
-        self.tensors = tensors
     }
 
     subscript(_ key: String) -> Tensor {

@@ -24,7 +24,10 @@ torch.set_default_dtype(torch.float32)
 
 
 def save(name, tensors):
-    tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}
+    # Floats are stored as float32; BatchNorm's num_batches_tracked stays int64, as in a
+    # PyTorch checkpoint.
+    tensors = {k: (v if v.dtype == torch.int64 and k.startswith(("param.", "after.")) else v.to(torch.float32))
+                  .detach().contiguous() for k, v in tensors.items()}
     save_file(tensors, os.path.join(OUT, name + ".safetensors"))
 
 
