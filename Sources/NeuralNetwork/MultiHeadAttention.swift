@@ -42,8 +42,8 @@ public final class MultiHeadAttention: Module {
         self.dropoutProbability = dropout
         inProjectionWeight = Initializer.xavierUniform([3 * embedDimension, embedDimension], generator: &generator)
         inProjectionBias = bias ? Initializer.zeros([3 * embedDimension]) : nil
-        let projection = Linear(inputSize: embedDimension, outputSize: embedDimension, bias: false, generator: &generator)
-        outProjection = Linear(weight: projection.weight, bias: bias ? Tensor.zeros([embedDimension]) : nil)
+        outProjection = Linear(inputSize: embedDimension, outputSize: embedDimension, bias: bias, generator: &generator)
+        outProjection.bias?.updateInPlace { $0.update(repeating: 0) }
         self.generator = generator.split()
     }
 

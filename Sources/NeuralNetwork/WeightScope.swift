@@ -12,7 +12,7 @@ import Foundation
 ///
 /// Scopes are values; every scope derived from one root shares the root's record of used
 /// keys, so `verifyAllUsed` on any of them reports keys that no layer read.
-public struct WeightScope: @unchecked Sendable {
+public struct WeightScope: Sendable {
     /// The dotted path of this scope ("" at the root).
     public let prefix: String
     private let source: WeightSource
