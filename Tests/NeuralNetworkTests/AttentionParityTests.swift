@@ -86,4 +86,25 @@ import Testing
         let difference = zip(dropped.scalars, first.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
         #expect(difference > 1e-3)
     }
+
+    @Test func maskFormsAgree() throws {
+        var generator = RandomGenerator(seed: 6)
+        let layer = MultiHeadAttention(embedDimension: 8, headCount: 2, generator: &generator)
+        let query = Tensor.randn([2, 3, 8], generator: &generator)
+        let memory = Tensor.randn([2, 4, 8], generator: &generator)
+        let perBatch = Tensor.randn([2, 3, 4], generator: &generator)
+        let padding = [[false, true, false, false], [false, false, false, true]]
+        let paddingAdditive = Tensor(shape: [2, 1, 1, 4], scalars: padding.flatMap { $0.map { $0 ? -Float.infinity : 0 } })
+        let (expected, _) = withoutGradients {
+            // [B, h, Lq, Lk] with the padding folded in by hand.
+            layer(query: query, key: memory, value: memory,
+                  attentionMask: perBatch.unsqueezed(1).expanded(to: [2, 2, 3, 4]) + paddingAdditive)
+        }
+        let (actual, _) = withoutGradients {
+            layer(query: query, key: memory, value: memory, keyPaddingMask: padding, attentionMask: perBatch)
+        }
+        expectClose(actual, expected, relative: 1e-6, absolute: 1e-6, "[B, Lq, Lk] mask with key padding")
+        let (unmasked, _) = withoutGradients { layer(query: query, key: memory, value: memory) }
+        #expect(unmasked.scalars != actual.scalars)
+    }
 }
