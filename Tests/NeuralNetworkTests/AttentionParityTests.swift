@@ -25,14 +25,14 @@ import Testing
         let padding = try fixture.mask("mask.padding")
         let additive = try fixture["mask.additive"]
         let (output, averaged) = layer(input, keyPaddingMask: padding, attentionMask: additive, weights: .averaged)
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
-        expectClose(averaged, try fixture["output.weights"], relative: relative, absolute: absolute, "averaged weights")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(averaged, try fixture["output.weights"], relative: relative, absolute: absolute, "averaged weights")
         let perHead = withoutGradients {
             layer(input, keyPaddingMask: padding, attentionMask: additive, weights: .perHead).weights
         }
-        expectClose(perHead, try fixture["output.weights_per_head"], relative: relative, absolute: absolute, "per-head weights")
+        expectAllClose(perHead, try fixture["output.weights_per_head"], relative: relative, absolute: absolute, "per-head weights")
         output.backward(try fixture["upstream"])
-        expectClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
+        expectAllClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
     }
 
@@ -44,12 +44,12 @@ import Testing
                                        keyPaddingMask: try fixture.mask("mask.padding"),
                                        attentionMask: try fixture["mask.additive"], weights: .averaged)
         #expect(output.shape == [2, 3, 8])
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
-        expectClose(averaged, try fixture["output.weights"], relative: relative, absolute: absolute, "averaged weights")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(averaged, try fixture["output.weights"], relative: relative, absolute: absolute, "averaged weights")
         output.backward(try fixture["upstream"])
-        expectClose(query.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "query gradient")
-        expectClose(key.grad, try fixture["grad.input.key"], relative: relative, absolute: absolute, "key gradient")
-        expectClose(value.grad, try fixture["grad.input.value"], relative: relative, absolute: absolute, "value gradient")
+        expectAllClose(query.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "query gradient")
+        expectAllClose(key.grad, try fixture["grad.input.key"], relative: relative, absolute: absolute, "key gradient")
+        expectAllClose(value.grad, try fixture["grad.input.value"], relative: relative, absolute: absolute, "value gradient")
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
     }
 
@@ -103,7 +103,7 @@ import Testing
         let (actual, _) = withoutGradients {
             layer(query: query, key: memory, value: memory, keyPaddingMask: padding, attentionMask: perBatch)
         }
-        expectClose(actual, expected, relative: 1e-6, absolute: 1e-6, "[B, Lq, Lk] mask with key padding")
+        expectAllClose(actual, expected, relative: 1e-6, absolute: 1e-6, "[B, Lq, Lk] mask with key padding")
         let (unmasked, _) = withoutGradients { layer(query: query, key: memory, value: memory) }
         #expect(unmasked.scalars != actual.scalars)
     }

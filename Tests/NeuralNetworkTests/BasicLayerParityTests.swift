@@ -16,9 +16,9 @@ import Testing
         try layer.loadStateDict(fixture.parameters)
         let input = try fixture.input()
         let output = layer(input)
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
         output.backward(try fixture["upstream"])
-        expectClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
+        expectAllClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
     }
 
@@ -34,7 +34,7 @@ import Testing
         try root.verifyAllUsed(allowing: ["grad.*", "input", "output", "upstream"])
         #expect(layer.weight.requiresGrad && layer.bias?.requiresGrad == true)
         let output = try withoutGradients { layer(try fixture["input"]) }
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
     }
 
     @Test func embeddingMatchesTorch() throws {
@@ -42,7 +42,7 @@ import Testing
         let weights = WeightScope(fixture.parameters)
         let layer = try Embedding(weights: weights, count: 11, dimension: 6)
         let output = layer(try fixture.ids("input"), shape: [2, 4])
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
         output.backward(try fixture["upstream"])
         // Id 3 appears three times and id 1 twice: their rows accumulate.
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
@@ -54,9 +54,9 @@ import Testing
         try layer.loadStateDict(fixture.parameters)
         let input = try fixture.input()
         let output = layer(input)
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
         output.backward(try fixture["upstream"])
-        expectClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
+        expectAllClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
     }
 
@@ -71,9 +71,9 @@ import Testing
         try model.loadStateDict(fixture.parameters)
         let input = try fixture.input()
         let output = model(input)
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "output")
         output.backward(try fixture["upstream"])
-        expectClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
+        expectAllClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "input gradient")
         fixture.expectParameterGradients(of: model, relative: relative, absolute: absolute)
     }
 }

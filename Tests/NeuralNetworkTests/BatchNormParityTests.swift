@@ -21,15 +21,15 @@ import Testing
         layer.train()
         let input = try fixture.input()
         let output = layer(input)
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "\(name) training output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "\(name) training output")
         output.backward(try fixture["upstream"])
-        expectClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "\(name) input gradient")
+        expectAllClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "\(name) input gradient")
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
         for (key, tensor) in layer.namedBuffers() {
-            expectClose(tensor, try fixture["after.\(key)"], relative: relative, absolute: absolute, "\(name) \(key) after one step")
+            expectAllClose(tensor, try fixture["after.\(key)"], relative: relative, absolute: absolute, "\(name) \(key) after one step")
         }
         layer.eval()
         let evaluation = try withoutGradients { layer(try fixture["input.eval"]) }
-        expectClose(evaluation, try fixture["output.eval"], relative: relative, absolute: absolute, "\(name) evaluation output")
+        expectAllClose(evaluation, try fixture["output.eval"], relative: relative, absolute: absolute, "\(name) evaluation output")
     }
 }

@@ -72,7 +72,7 @@ struct LayerFixture {
         #expect(Set(named.map(\.0)) == Set(expected.keys), sourceLocation: sourceLocation)
         for (key, parameter) in named {
             guard let gradient = expected[key] else { continue }
-            expectClose(parameter.grad, gradient, relative: relative, absolute: absolute,
+            expectAllClose(parameter.grad, gradient, relative: relative, absolute: absolute,
                         "gradient of \(key)", sourceLocation: sourceLocation)
         }
     }
@@ -80,7 +80,7 @@ struct LayerFixture {
 
 /// Expects `actual` to match `expected` element-wise: |a - e| ≤ absolute + relative·|e|,
 /// with infinities and NaNs required to agree exactly.
-func expectClose(_ actual: Tensor?, _ expected: Tensor, relative: Float, absolute: Float,
+func expectAllClose(_ actual: Tensor?, _ expected: Tensor, relative: Float, absolute: Float,
                  _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
     guard let actual else {
         Issue.record("\(what): no value (expected shape \(expected.shape))", sourceLocation: sourceLocation)

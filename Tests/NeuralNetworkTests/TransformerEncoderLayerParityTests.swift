@@ -22,9 +22,9 @@ import Testing
         layer.eval()
         let input = try fixture.input()
         let output = layer(input, keyPaddingMask: try fixture.mask("mask.padding"))
-        expectClose(output, try fixture["output"], relative: relative, absolute: absolute, "\(name) output")
+        expectAllClose(output, try fixture["output"], relative: relative, absolute: absolute, "\(name) output")
         output.backward(try fixture["upstream"])
-        expectClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "\(name) input gradient")
+        expectAllClose(input.grad, try fixture["grad.input"], relative: relative, absolute: absolute, "\(name) input gradient")
         fixture.expectParameterGradients(of: layer, relative: relative, absolute: absolute)
     }
 
