@@ -115,8 +115,9 @@ import Testing
         #expect(gradient.scalars == [0.5, 0.25, -1])
     }
 
-    /// Three steps, save, two more steps; a fresh optimizer over the saved parameters
-    /// that loads the saved state reaches bit-identical parameters and learning rates.
+    /// Three steps, save (through a safetensors file), two more steps; a fresh optimizer
+    /// over the saved parameters that loads the saved state reaches bit-identical
+    /// parameters, learning rates and state.
     @Test(arguments: ["sgd_nesterov", "adam_amsgrad", "adamw"])
     func resumingFromStateIsBitIdentical(name: String) throws {
         let fixture = try Self.fixture.get()
@@ -135,9 +136,16 @@ import Testing
             _ = try Self.trainingStep(original, optimizer)
         }
 
+        // Through a checkpoint file, as the trainer saves it.
+        let checkpoint = FileManager.default.temporaryDirectory
+            .appendingPathComponent("optimizer-\(name)-\(ProcessInfo.processInfo.processIdentifier).safetensors")
+        defer { try? FileManager.default.removeItem(at: checkpoint) }
+        try Safetensors.write(savedState, to: checkpoint)
+        let reloadedState = try SafetensorsFile(contentsOf: checkpoint).tensors()
+
         let resumed = try MultilayerPerceptron(fixture: fixture, values: savedParameters)
         let restored = try Self.makeOptimizer(run, groups: resumed.groups(fixture.record))
-        try restored.loadStateDict(savedState)
+        try restored.loadStateDict(reloadedState)
         #expect(restored.parameterGroups.map(\.learningRate) == [0.05, 0.1].map {
             schedule.learningRate(atStep: 2, initial: $0)
         })

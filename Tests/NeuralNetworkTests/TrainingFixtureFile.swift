@@ -3,9 +3,8 @@ import Testing
 @testable import NeuralNetwork
 
 /// Reads the loss and optimizer fixtures under Tests/Fixtures/{losses,optim}: a
-/// safetensors file (8-byte little-endian header length, JSON header of
-/// `name: {dtype, shape, data_offsets}`, raw little-endian data) and the JSON record
-/// written beside it by the generator script.
+/// safetensors file of Float32 tensors and the JSON record written beside it by the
+/// generator script.
 struct TrainingFixtureFile {
     let tensors: [String: Tensor]
     let record: [String: Any]
@@ -22,7 +21,7 @@ struct TrainingFixtureFile {
         let directory = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures").appendingPathComponent(area)
-        tensors = try Self.readSafetensors(directory.appendingPathComponent("\(name).safetensors"))
+        tensors = try SafetensorsFile(contentsOf: directory.appendingPathComponent("\(name).safetensors")).tensors()
         let json = try Data(contentsOf: directory.appendingPathComponent("\(name).json"))
         guard let record = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw Failure.malformed("\(name).json is not a JSON object")
@@ -45,29 +44,6 @@ struct TrainingFixtureFile {
     func tensor(_ name: String) throws -> Tensor {
         guard let tensor = tensors[name] else { throw Failure.malformed("fixture tensor '\(name)' is missing") }
         return tensor
-    }
-
-    static func readSafetensors(_ url: URL) throws -> [String: Tensor] {
-        let data = try Data(contentsOf: url)
-        guard data.count >= 8 else { throw Failure.malformed("\(url.lastPathComponent): shorter than a header") }
-        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
-        guard 8 + headerLength <= data.count,
-              let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any]
-        else { throw Failure.malformed("\(url.lastPathComponent): bad header") }
-        let payload = data.subdata(in: (8 + headerLength)..<data.count)
-        var result: [String: Tensor] = [:]
-        for (name, entry) in header where name != "__metadata__" {
-            guard let entry = entry as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
-                  offsets.count == 2, dtype == "F32"
-            else { throw Failure.malformed("\(url.lastPathComponent): unsupported entry '\(name)'") }
-            let bytes = payload.subdata(in: offsets[0]..<offsets[1])
-            let scalars: [Float] = bytes.withUnsafeBytes { raw in
-                (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-            }
-            result[name] = Tensor(shape: shape, scalars: scalars)
-        }
-        return result
     }
 }
 
