@@ -24,7 +24,6 @@ enum { K_BLOCK = 256, M_BLOCK_PANELS = 24, IM2COL_CHANNELS = 32 };
 // ISA detection
 
 static int detectedISA = -1;
-static int forcedISA = -1;
 
 static int detectISA(void) {
 #if MM_X86
@@ -43,14 +42,17 @@ static int detectISA(void) {
     return ISA_GENERIC;
 }
 
-static int currentISA(void) {
+static int machineISA(void) {
     if (detectedISA < 0) detectedISA = detectISA();
-    if (forcedISA >= 0 && forcedISA < detectedISA) return forcedISA;
     return detectedISA;
 }
 
-int mm_conv_isa(void) { return currentISA(); }
-void mm_conv_force_isa(int level) { forcedISA = level; }
+static int currentISA(const MMConvGeometry *g) {
+    int best = machineISA();
+    return (g->instructionSet >= 0 && g->instructionSet < best) ? g->instructionSet : best;
+}
+
+int mm_conv_isa(void) { return machineISA(); }
 
 typedef void (*MicroKernel)(const float *const *a, int taps, long aOffset, int channels,
                             const float *b, long bTapStride, float *c, long ldc,
@@ -212,10 +214,10 @@ static void kernelAVX512(const float *const *a, int taps, long aOffset, int chan
 
 typedef struct { MicroKernel kernel; int rows, columns; } KernelChoice;
 
-static KernelChoice chooseKernel(void) {
+static KernelChoice chooseKernel(const MMConvGeometry *g) {
     KernelChoice choice = { kernelGeneric, GENERIC_MR, GENERIC_NR };
 #if MM_X86
-    switch (currentISA()) {
+    switch (currentISA(g)) {
     case ISA_AVX512: choice.kernel = kernelAVX512; choice.rows = AVX512_MR; choice.columns = AVX512_NR; break;
     case ISA_AVX2: choice.kernel = kernelAVX2; choice.rows = AVX2_MR; choice.columns = AVX2_NR; break;
     default: break;
@@ -224,8 +226,6 @@ static KernelChoice chooseKernel(void) {
     return choice;
 }
 
-int mm_conv_tile_rows(void) { return chooseKernel().rows; }
-int mm_conv_tile_columns(void) { return chooseKernel().columns; }
 
 static long groupInputChannels(const MMConvGeometry *g) { return g->inputChannels / g->groups; }
 static long groupOutputChannels(const MMConvGeometry *g) { return g->outputChannels / g->groups; }
@@ -235,13 +235,13 @@ static int usesIm2col(const MMConvGeometry *g) {
 }
 
 size_t mm_conv_packed_weight_count(const MMConvGeometry *g) {
-    long nr = chooseKernel().columns;
+    long nr = chooseKernel(g).columns;
     long panels = (groupOutputChannels(g) + nr - 1) / nr;
     return (size_t)(panels * nr * tapCount(g) * groupInputChannels(g));
 }
 
 void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed) {
-    long nr = chooseKernel().columns;
+    long nr = chooseKernel(g).columns;
     long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
     long depth = taps * cin;
     long panels = (cout + nr - 1) / nr;
@@ -260,7 +260,7 @@ void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int grou
 }
 
 size_t mm_conv_scratch_count(const MMConvGeometry *g) {
-    long mr = chooseKernel().rows;
+    long mr = chooseKernel(g).rows;
     long rows = (long)M_BLOCK_PANELS * mr;
     long taps = tapCount(g), cin = groupInputChannels(g);
     long zeros = (cin + 15) / 16 * 16;
@@ -271,7 +271,7 @@ size_t mm_conv_scratch_count(const MMConvGeometry *g) {
 
 void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *packedWeights,
                       const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch) {
-    KernelChoice choice = chooseKernel();
+    KernelChoice choice = chooseKernel(g);
     const long mr = choice.rows, nr = choice.columns;
     const long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
     const long depth = taps * cin;
@@ -411,7 +411,7 @@ static void depthwiseAVX2(const MMConvGeometry *g, const float *input, const flo
 void mm_depthwise_run_rows(const MMConvGeometry *g, const float *input, const float *tapWeights,
                            const float *bias, float *output, long rowStart, long rowEnd) {
 #if MM_X86
-    switch (currentISA()) {
+    switch (currentISA(g)) {
     case ISA_AVX512: depthwiseAVX512(g, input, tapWeights, bias, output, rowStart, rowEnd); return;
     case ISA_AVX2: depthwiseAVX2(g, input, tapWeights, bias, output, rowStart, rowEnd); return;
     default: break;

@@ -26,6 +26,12 @@ struct ConvolutionGeometry {
     var groupOutputChannels: Int { outputChannels / groups }
     /// Output pixels: the GEMM's M.
     var rows: Int { batch * outputHeight * outputWidth }
+    /// Highest SIMD level the forward kernels may use (-1: the machine's best; tests pin
+    /// 0 portable, 1 AVX2, 2 AVX-512).
+    var instructionSet: Int {
+        get { Int(kernelGeometry.instructionSet) }
+        set { kernelGeometry.instructionSet = Int32(newValue) }
+    }
     /// One convolution per channel (channel multiplier 1).
     var isDepthwise: Bool { groups > 1 && groupInputChannels == 1 && groupOutputChannels == 1 }
 
@@ -54,7 +60,8 @@ struct ConvolutionGeometry {
             kernelHeight: Int32(kh), kernelWidth: Int32(kw),
             strideHeight: Int32(stride.0), strideWidth: Int32(stride.1),
             paddingHeight: Int32(padding.0), paddingWidth: Int32(padding.1),
-            dilationHeight: Int32(dilation.0), dilationWidth: Int32(dilation.1), groups: Int32(groups))
+            dilationHeight: Int32(dilation.0), dilationWidth: Int32(dilation.1), groups: Int32(groups),
+            instructionSet: -1)
     }
 
     /// Input pixel row (n, ih, iw) read by output row `row` at tap (kh, kw), or nil in the padding.

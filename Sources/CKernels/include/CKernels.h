@@ -19,18 +19,13 @@ typedef struct {
     int paddingHeight, paddingWidth;
     int dilationHeight, dilationWidth;
     int groups;
+    /// Highest instruction set the kernels may use: -1 the machine's best, 0 portable C,
+    /// 1 AVX2+FMA, 2 AVX-512 (tests pin each path this way).
+    int instructionSet;
 } MMConvGeometry;
 
-/// Instruction set of the kernels in use: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
+/// Best instruction set of this machine: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
 int mm_conv_isa(void);
-/// Restricts the kernels to instruction set `level` or below (tests exercise every
-/// path this way); a negative level restores the machine's best.
-void mm_conv_force_isa(int level);
-
-/// Rows of the micro-kernel tile (output pixels) and columns (output channels) of the
-/// kernel chosen for this machine.
-int mm_conv_tile_rows(void);
-int mm_conv_tile_columns(void);
 
 /// Scalars needed by `mm_conv_pack_weights` for one group's packed weights.
 size_t mm_conv_packed_weight_count(const MMConvGeometry *geometry);
