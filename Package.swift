@@ -26,7 +26,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // SIMD convolution kernels; AVX2/AVX-512 code paths are chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
         .target(name: "NeuralNetwork", dependencies: ["Tensors"], swiftSettings: fastMath),
         .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Encoders"], swiftSettings: fastMath),

@@ -1,0 +1,421 @@
+// Indirect-GEMM convolution over NHWC tensors.
+//
+// Output pixel rows form the M dimension, output channels of a group the N dimension,
+// and (tap, input channel) pairs the K dimension. Each A row segment for one tap is a
+// contiguous run of input channels, so the micro-kernel reads A through a table of
+// pointers (one per output pixel and tap; padding points at a zero row) instead of an
+// im2col copy. Inputs with few channels per group (the 7x7 stem on RGB) are first
+// gathered into contiguous rows so the inner loop stays long.
+
+#include "CKernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define MM_X86 1
+#endif
+
+enum { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
+enum { K_BLOCK = 256, M_BLOCK_PANELS = 24, IM2COL_CHANNELS = 32 };
+
+// ---------------------------------------------------------------------------------
+// ISA detection
+
+static int detectedISA = -1;
+
+static int detectISA(void) {
+#if MM_X86
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return ISA_GENERIC;
+    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
+    if (!osxsave || !avx) return ISA_GENERIC;
+    unsigned xcrLow, xcrHigh;
+    __asm__ volatile("xgetbv" : "=a"(xcrLow), "=d"(xcrHigh) : "c"(0));
+    if ((xcrLow & 6) != 6) return ISA_GENERIC;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return ISA_GENERIC;
+    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+    if (avx512f && fma && (xcrLow & 0xE6) == 0xE6) return ISA_AVX512;
+    if (avx2 && fma) return ISA_AVX2;
+#endif
+    return ISA_GENERIC;
+}
+
+static int machineISA(void) {
+    if (detectedISA < 0) detectedISA = detectISA();
+    return detectedISA;
+}
+
+static int currentISA(const MMConvGeometry *g) {
+    int best = machineISA();
+    return (g->instructionSet >= 0 && g->instructionSet < best) ? g->instructionSet : best;
+}
+
+int mm_conv_isa(void) { return machineISA(); }
+
+typedef void (*MicroKernel)(const float *const *a, int taps, long aOffset, int channels,
+                            const float *b, long bTapStride, float *c, long ldc,
+                            int rows, int cols, const float *bias, int accumulate);
+
+// ---------------------------------------------------------------------------------
+// Portable micro-kernel: 4 x 16 tile.
+
+enum { GENERIC_MR = 4, GENERIC_NR = 16 };
+
+static void kernelGeneric(const float *const *a, int taps, long aOffset, int channels,
+                          const float *b, long bTapStride, float *c, long ldc,
+                          int rows, int cols, const float *bias, int accumulate) {
+    float acc[GENERIC_MR][GENERIC_NR];
+    for (int i = 0; i < GENERIC_MR; i++)
+        for (int j = 0; j < GENERIC_NR; j++) acc[i][j] = 0;
+    for (int t = 0; t < taps; t++) {
+        const float *bp = b + t * bTapStride;
+        const float *ap[GENERIC_MR];
+        for (int i = 0; i < GENERIC_MR; i++) ap[i] = a[t * GENERIC_MR + i] + aOffset;
+        for (int k = 0; k < channels; k++) {
+            for (int i = 0; i < GENERIC_MR; i++) {
+                float av = ap[i][k];
+                for (int j = 0; j < GENERIC_NR; j++) acc[i][j] += av * bp[j];
+            }
+            bp += GENERIC_NR;
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        float *cr = c + i * ldc;
+        for (int j = 0; j < cols; j++) {
+            float base = accumulate ? cr[j] : (bias ? bias[j] : 0.0f);
+            cr[j] = base + acc[i][j];
+        }
+    }
+}
+
+#if MM_X86
+// ---------------------------------------------------------------------------------
+// AVX2 + FMA micro-kernel: 6 x 16 tile (12 accumulators).
+
+enum { AVX2_MR = 6, AVX2_NR = 16 };
+
+__attribute__((target("avx2,fma")))
+static void kernelAVX2(const float *const *a, int taps, long aOffset, int channels,
+                       const float *b, long bTapStride, float *c, long ldc,
+                       int rows, int cols, const float *bias, int accumulate) {
+    __m256 acc0[AVX2_MR], acc1[AVX2_MR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < AVX2_MR; i++) { acc0[i] = _mm256_setzero_ps(); acc1[i] = _mm256_setzero_ps(); }
+    for (int t = 0; t < taps; t++) {
+        const float *bp = b + t * bTapStride;
+        const float *a0 = a[t * AVX2_MR + 0] + aOffset, *a1 = a[t * AVX2_MR + 1] + aOffset;
+        const float *a2 = a[t * AVX2_MR + 2] + aOffset, *a3 = a[t * AVX2_MR + 3] + aOffset;
+        const float *a4 = a[t * AVX2_MR + 4] + aOffset, *a5 = a[t * AVX2_MR + 5] + aOffset;
+        for (int k = 0; k < channels; k++) {
+            __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+            bp += AVX2_NR;
+            __m256 v;
+            v = _mm256_broadcast_ss(a0 + k); acc0[0] = _mm256_fmadd_ps(v, b0, acc0[0]); acc1[0] = _mm256_fmadd_ps(v, b1, acc1[0]);
+            v = _mm256_broadcast_ss(a1 + k); acc0[1] = _mm256_fmadd_ps(v, b0, acc0[1]); acc1[1] = _mm256_fmadd_ps(v, b1, acc1[1]);
+            v = _mm256_broadcast_ss(a2 + k); acc0[2] = _mm256_fmadd_ps(v, b0, acc0[2]); acc1[2] = _mm256_fmadd_ps(v, b1, acc1[2]);
+            v = _mm256_broadcast_ss(a3 + k); acc0[3] = _mm256_fmadd_ps(v, b0, acc0[3]); acc1[3] = _mm256_fmadd_ps(v, b1, acc1[3]);
+            v = _mm256_broadcast_ss(a4 + k); acc0[4] = _mm256_fmadd_ps(v, b0, acc0[4]); acc1[4] = _mm256_fmadd_ps(v, b1, acc1[4]);
+            v = _mm256_broadcast_ss(a5 + k); acc0[5] = _mm256_fmadd_ps(v, b0, acc0[5]); acc1[5] = _mm256_fmadd_ps(v, b1, acc1[5]);
+        }
+    }
+    if (cols == AVX2_NR) {
+        __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
+        if (!accumulate && bias) { bias0 = _mm256_loadu_ps(bias); bias1 = _mm256_loadu_ps(bias + 8); }
+        for (int i = 0; i < rows; i++) {
+            float *cr = c + i * ldc;
+            __m256 base0 = accumulate ? _mm256_loadu_ps(cr) : bias0;
+            __m256 base1 = accumulate ? _mm256_loadu_ps(cr + 8) : bias1;
+            _mm256_storeu_ps(cr, _mm256_add_ps(base0, acc0[i]));
+            _mm256_storeu_ps(cr + 8, _mm256_add_ps(base1, acc1[i]));
+        }
+    } else {
+        float tile[AVX2_NR];
+        for (int i = 0; i < rows; i++) {
+            float *cr = c + i * ldc;
+            _mm256_storeu_ps(tile, acc0[i]);
+            _mm256_storeu_ps(tile + 8, acc1[i]);
+            for (int j = 0; j < cols; j++) {
+                float base = accumulate ? cr[j] : (bias ? bias[j] : 0.0f);
+                cr[j] = base + tile[j];
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// AVX-512 micro-kernel: 6 x 64 tile (24 accumulators, four vector loads of B and six
+// broadcasts of A per step).
+
+enum { AVX512_MR = 6, AVX512_NR = 64 };
+
+#define MM_ROW512(i, ai)                                                   \
+    do {                                                                   \
+        __m512 v = _mm512_set1_ps((ai)[k]);                                \
+        acc0[i] = _mm512_fmadd_ps(v, b0, acc0[i]);                         \
+        acc1[i] = _mm512_fmadd_ps(v, b1, acc1[i]);                         \
+        acc2[i] = _mm512_fmadd_ps(v, b2, acc2[i]);                         \
+        acc3[i] = _mm512_fmadd_ps(v, b3, acc3[i]);                         \
+    } while (0)
+
+__attribute__((target("avx512f,fma")))
+static void kernelAVX512(const float *const *a, int taps, long aOffset, int channels,
+                         const float *b, long bTapStride, float *c, long ldc,
+                         int rows, int cols, const float *bias, int accumulate) {
+    __m512 acc0[AVX512_MR], acc1[AVX512_MR], acc2[AVX512_MR], acc3[AVX512_MR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < AVX512_MR; i++) {
+        acc0[i] = _mm512_setzero_ps(); acc1[i] = _mm512_setzero_ps();
+        acc2[i] = _mm512_setzero_ps(); acc3[i] = _mm512_setzero_ps();
+    }
+    for (int t = 0; t < taps; t++) {
+        const float *bp = b + t * bTapStride;
+        const float *a0 = a[t * AVX512_MR + 0] + aOffset, *a1 = a[t * AVX512_MR + 1] + aOffset;
+        const float *a2 = a[t * AVX512_MR + 2] + aOffset, *a3 = a[t * AVX512_MR + 3] + aOffset;
+        const float *a4 = a[t * AVX512_MR + 4] + aOffset, *a5 = a[t * AVX512_MR + 5] + aOffset;
+        for (int k = 0; k < channels; k++) {
+            __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+            __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+            bp += AVX512_NR;
+            MM_ROW512(0, a0); MM_ROW512(1, a1); MM_ROW512(2, a2);
+            MM_ROW512(3, a3); MM_ROW512(4, a4); MM_ROW512(5, a5);
+        }
+    }
+    __mmask16 masks[4];
+    for (int q = 0; q < 4; q++) {
+        int left = cols - 16 * q;
+        masks[q] = left >= 16 ? (__mmask16)0xFFFF : (left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1));
+    }
+    __m512 base[4];
+    for (int q = 0; q < 4; q++)
+        base[q] = (!accumulate && bias) ? _mm512_maskz_loadu_ps(masks[q], bias + 16 * q) : _mm512_setzero_ps();
+    for (int i = 0; i < rows; i++) {
+        float *cr = c + i * ldc;
+        __m512 r[4] = { acc0[i], acc1[i], acc2[i], acc3[i] };
+        if (cols == AVX512_NR) {
+            for (int q = 0; q < 4; q++) {
+                __m512 start = accumulate ? _mm512_loadu_ps(cr + 16 * q) : base[q];
+                _mm512_storeu_ps(cr + 16 * q, _mm512_add_ps(start, r[q]));
+            }
+        } else {
+            for (int q = 0; q < 4; q++) {
+                if (!masks[q]) continue;
+                __m512 start = accumulate ? _mm512_maskz_loadu_ps(masks[q], cr + 16 * q) : base[q];
+                _mm512_mask_storeu_ps(cr + 16 * q, masks[q], _mm512_add_ps(start, r[q]));
+            }
+        }
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------------
+// Driver
+
+typedef struct { MicroKernel kernel; int rows, columns; } KernelChoice;
+
+static KernelChoice chooseKernel(const MMConvGeometry *g) {
+    KernelChoice choice = { kernelGeneric, GENERIC_MR, GENERIC_NR };
+#if MM_X86
+    switch (currentISA(g)) {
+    case ISA_AVX512: choice.kernel = kernelAVX512; choice.rows = AVX512_MR; choice.columns = AVX512_NR; break;
+    case ISA_AVX2: choice.kernel = kernelAVX2; choice.rows = AVX2_MR; choice.columns = AVX2_NR; break;
+    default: break;
+    }
+#endif
+    return choice;
+}
+
+
+static long groupInputChannels(const MMConvGeometry *g) { return g->inputChannels / g->groups; }
+static long groupOutputChannels(const MMConvGeometry *g) { return g->outputChannels / g->groups; }
+static long tapCount(const MMConvGeometry *g) { return (long)g->kernelHeight * g->kernelWidth; }
+static int usesIm2col(const MMConvGeometry *g) {
+    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS;
+}
+
+size_t mm_conv_packed_weight_count(const MMConvGeometry *g) {
+    long nr = chooseKernel(g).columns;
+    long panels = (groupOutputChannels(g) + nr - 1) / nr;
+    return (size_t)(panels * nr * tapCount(g) * groupInputChannels(g));
+}
+
+void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed) {
+    long nr = chooseKernel(g).columns;
+    long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
+    long depth = taps * cin;
+    long panels = (cout + nr - 1) / nr;
+    const float *w = weight + (long)group * cout * cin * taps;
+    for (long p = 0; p < panels; p++) {
+        float *panel = packed + p * depth * nr;
+        for (long t = 0; t < taps; t++)
+            for (long ci = 0; ci < cin; ci++) {
+                float *dst = panel + (t * cin + ci) * nr;
+                for (long j = 0; j < nr; j++) {
+                    long co = p * nr + j;
+                    dst[j] = co < cout ? w[(co * cin + ci) * taps + t] : 0.0f;
+                }
+            }
+    }
+}
+
+size_t mm_conv_scratch_count(const MMConvGeometry *g) {
+    long mr = chooseKernel(g).rows;
+    long rows = (long)M_BLOCK_PANELS * mr;
+    long taps = tapCount(g), cin = groupInputChannels(g);
+    long zeros = (cin + 15) / 16 * 16;
+    long pointerFloats = rows * taps * (long)(sizeof(float *) / sizeof(float)) + 16;
+    long columns = usesIm2col(g) ? rows * taps * cin + 16 : 0;
+    return (size_t)(zeros + pointerFloats + columns);
+}
+
+void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *packedWeights,
+                      const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch) {
+    KernelChoice choice = chooseKernel(g);
+    const long mr = choice.rows, nr = choice.columns;
+    const long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
+    const long depth = taps * cin;
+    const long nPanels = (cout + nr - 1) / nr;
+    const long ldc = g->outputChannels;
+    const long pixelsPerImage = (long)g->outputHeight * g->outputWidth;
+    const int im2col = usesIm2col(g);
+    const long blockRows = (long)M_BLOCK_PANELS * mr;
+
+    float *zeros = scratch;
+    long zeroCount = (cin + 15) / 16 * 16;
+    memset(zeros, 0, sizeof(float) * (size_t)zeroCount);
+    uintptr_t pointerAddress = ((uintptr_t)(scratch + zeroCount) + 63) & ~(uintptr_t)63;
+    const float **pointers = (const float **)pointerAddress;
+    float *columns = (float *)(pointers + blockRows * taps);
+    columns = (float *)(((uintptr_t)columns + 63) & ~(uintptr_t)63);
+
+    // Effective A geometry: per-tap channel runs, or one contiguous gathered row.
+    const long effectiveTaps = im2col ? 1 : taps;
+    const long effectiveChannels = im2col ? depth : cin;
+    const long bTapStride = cin * nr;
+
+    for (long m0 = rowStart; m0 < rowEnd; m0 += blockRows) {
+        long m1 = m0 + blockRows < rowEnd ? m0 + blockRows : rowEnd;
+        long mPanels = (m1 - m0 + mr - 1) / mr;
+        for (long q = 0; q < mPanels; q++) {
+            for (long i = 0; i < mr; i++) {
+                long m = m0 + q * mr + i;
+                if (m >= m1) m = m1 - 1;
+                long n = m / pixelsPerImage, rem = m % pixelsPerImage;
+                long oh = rem / g->outputWidth, ow = rem % g->outputWidth;
+                if (im2col) {
+                    float *row = columns + (q * mr + i) * depth;
+                    for (long kh = 0; kh < g->kernelHeight; kh++) {
+                        long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+                        for (long kw = 0; kw < g->kernelWidth; kw++) {
+                            long iw = ow * g->strideWidth - g->paddingWidth + kw * g->dilationWidth;
+                            float *dst = row + (kh * g->kernelWidth + kw) * cin;
+                            if (ih >= 0 && ih < g->inputHeight && iw >= 0 && iw < g->inputWidth) {
+                                const float *src = input + ((n * g->inputHeight + ih) * g->inputWidth + iw) * g->inputChannels + group * cin;
+                                for (long c = 0; c < cin; c++) dst[c] = src[c];
+                            } else {
+                                for (long c = 0; c < cin; c++) dst[c] = 0.0f;
+                            }
+                        }
+                    }
+                    pointers[q * mr + i] = row;
+                } else {
+                    for (long kh = 0; kh < g->kernelHeight; kh++) {
+                        long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+                        for (long kw = 0; kw < g->kernelWidth; kw++) {
+                            long iw = ow * g->strideWidth - g->paddingWidth + kw * g->dilationWidth;
+                            long t = kh * g->kernelWidth + kw;
+                            const float *src = zeros;
+                            if (ih >= 0 && ih < g->inputHeight && iw >= 0 && iw < g->inputWidth)
+                                src = input + ((n * g->inputHeight + ih) * g->inputWidth + iw) * g->inputChannels + group * cin;
+                            pointers[(q * effectiveTaps + t) * mr + i] = src;
+                        }
+                    }
+                }
+            }
+        }
+        // K blocks: whole taps when channels are few, else channel slices of one tap.
+        long tapsPerBlock, channelBlock;
+        if (effectiveChannels >= K_BLOCK) {
+            tapsPerBlock = 1;
+            long pieces = (effectiveChannels + K_BLOCK - 1) / K_BLOCK;
+            channelBlock = (effectiveChannels + pieces - 1) / pieces;
+        } else {
+            tapsPerBlock = K_BLOCK / effectiveChannels;
+            if (tapsPerBlock < 1) tapsPerBlock = 1;
+            channelBlock = effectiveChannels;
+        }
+        for (long t0 = 0; t0 < effectiveTaps; t0 += tapsPerBlock) {
+            long t1 = t0 + tapsPerBlock < effectiveTaps ? t0 + tapsPerBlock : effectiveTaps;
+            for (long c0 = 0; c0 < effectiveChannels; c0 += channelBlock) {
+                long c1 = c0 + channelBlock < effectiveChannels ? c0 + channelBlock : effectiveChannels;
+                int accumulate = !(t0 == 0 && c0 == 0);
+                for (long p = 0; p < nPanels; p++) {
+                    const float *bPanel = packedWeights + p * depth * nr + (t0 * effectiveChannels + c0) * nr;
+                    long cols = cout - p * nr < nr ? cout - p * nr : nr;
+                    const float *panelBias = bias ? bias + group * cout + p * nr : 0;
+                    for (long q = 0; q < mPanels; q++) {
+                        long rowBase = m0 + q * mr;
+                        long rows = m1 - rowBase < mr ? m1 - rowBase : mr;
+                        choice.kernel(pointers + (q * effectiveTaps + t0) * mr, (int)(t1 - t0), c0, (int)(c1 - c0),
+                                      bPanel, bTapStride, output + rowBase * ldc + group * cout + p * nr, ldc,
+                                      (int)rows, (int)cols, panelBias, accumulate);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Depthwise convolution: one multiply-add per tap and channel, vectorised over channels.
+
+static inline __attribute__((always_inline))
+void depthwiseRows(const MMConvGeometry *g, const float *input, const float *tapWeights,
+                   const float *bias, float *output, long rowStart, long rowEnd) {
+    const long channels = g->inputChannels;
+    const long pixelsPerImage = (long)g->outputHeight * g->outputWidth;
+    for (long m = rowStart; m < rowEnd; m++) {
+        long n = m / pixelsPerImage, rem = m % pixelsPerImage;
+        long oh = rem / g->outputWidth, ow = rem % g->outputWidth;
+        float *out = output + m * channels;
+        for (long c = 0; c < channels; c++) out[c] = bias ? bias[c] : 0.0f;
+        for (long kh = 0; kh < g->kernelHeight; kh++) {
+            long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+            if (ih < 0 || ih >= g->inputHeight) continue;
+            for (long kw = 0; kw < g->kernelWidth; kw++) {
+                long iw = ow * g->strideWidth - g->paddingWidth + kw * g->dilationWidth;
+                if (iw < 0 || iw >= g->inputWidth) continue;
+                const float *x = input + ((n * g->inputHeight + ih) * g->inputWidth + iw) * channels;
+                const float *w = tapWeights + (kh * g->kernelWidth + kw) * channels;
+                for (long c = 0; c < channels; c++) out[c] += x[c] * w[c];
+            }
+        }
+    }
+}
+
+#if MM_X86
+__attribute__((target("avx512f,fma")))
+static void depthwiseAVX512(const MMConvGeometry *g, const float *input, const float *tapWeights,
+                            const float *bias, float *output, long rowStart, long rowEnd) {
+    depthwiseRows(g, input, tapWeights, bias, output, rowStart, rowEnd);
+}
+
+__attribute__((target("avx2,fma")))
+static void depthwiseAVX2(const MMConvGeometry *g, const float *input, const float *tapWeights,
+                          const float *bias, float *output, long rowStart, long rowEnd) {
+    depthwiseRows(g, input, tapWeights, bias, output, rowStart, rowEnd);
+}
+#endif
+
+void mm_depthwise_run_rows(const MMConvGeometry *g, const float *input, const float *tapWeights,
+                           const float *bias, float *output, long rowStart, long rowEnd) {
+#if MM_X86
+    switch (currentISA(g)) {
+    case ISA_AVX512: depthwiseAVX512(g, input, tapWeights, bias, output, rowStart, rowEnd); return;
+    case ISA_AVX2: depthwiseAVX2(g, input, tapWeights, bias, output, rowStart, rowEnd); return;
+    default: break;
+    }
+#endif
+    depthwiseRows(g, input, tapWeights, bias, output, rowStart, rowEnd);
+}

@@ -1,0 +1,55 @@
+#ifndef MMFUSION_CKERNELS_H
+#define MMFUSION_CKERNELS_H
+// SIMD kernels for channels-last (NHWC) convolution: an indirect GEMM whose A rows are
+// read through pointers into the input (so 1x1 and strided convolutions need no im2col
+// copy), with AVX-512, AVX2+FMA and portable micro-kernels chosen at run time.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Geometry of one grouped 2-D convolution over an NHWC input.
+typedef struct {
+    int batch, inputHeight, inputWidth, inputChannels;
+    int outputHeight, outputWidth, outputChannels;
+    int kernelHeight, kernelWidth;
+    int strideHeight, strideWidth;
+    int paddingHeight, paddingWidth;
+    int dilationHeight, dilationWidth;
+    int groups;
+    /// Highest instruction set the kernels may use: -1 the machine's best, 0 portable C,
+    /// 1 AVX2+FMA, 2 AVX-512 (tests pin each path this way).
+    int instructionSet;
+} MMConvGeometry;
+
+/// Best instruction set of this machine: 0 portable C, 1 AVX2+FMA, 2 AVX-512.
+int mm_conv_isa(void);
+
+/// Scalars needed by `mm_conv_pack_weights` for one group's packed weights.
+size_t mm_conv_packed_weight_count(const MMConvGeometry *geometry);
+
+/// Packs the weights of group `group` from PyTorch's [Cout, Cin/groups, kh, kw] layout
+/// into column panels ordered (tap, channel), zero-padded to whole panels.
+void mm_conv_pack_weights(const MMConvGeometry *geometry, const float *weight, int group, float *packed);
+
+/// Scalars of scratch memory one call of `mm_conv_run_rows` needs.
+size_t mm_conv_scratch_count(const MMConvGeometry *geometry);
+
+/// Computes output rows [rowStart, rowEnd) (a row is one output pixel n*OH*OW + oh*OW + ow)
+/// of group `group`: output[row, group columns] = bias + sum over taps and channels.
+/// `output` is the NHWC output [N*OH*OW, Cout]; `bias` may be NULL. Single-threaded;
+/// callers split rows over threads.
+void mm_conv_run_rows(const MMConvGeometry *geometry, const float *input, const float *packedWeights,
+                      const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch);
+
+/// Depthwise convolution (groups == Cin == Cout) over NHWC rows [rowStart, rowEnd) of the
+/// output, with weights repacked as [kh*kw][C] (`tapWeights`). `bias` may be NULL.
+void mm_depthwise_run_rows(const MMConvGeometry *geometry, const float *input, const float *tapWeights,
+                           const float *bias, float *output, long rowStart, long rowEnd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
