@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Encoders
+
+/// WordPiece parity with Hugging Face `tokenizers` (fixtures: Tests/Fixtures/generate/tokenizers.py).
+/// Tolerance: none, ids and tokens must be equal.
+@Suite struct WordPieceTokenizerTests {
+    static let minilmDirectory = TokenizerFixtures.directory.appendingPathComponent("minilm")
+    static let chineseDirectory = TokenizerFixtures.directory.appendingPathComponent("chinese")
+
+    @Test func miniLMVocabularyMatchesReferenceOnHardStrings() throws {
+        let tokenizer = try WordPieceTokenizer(directory: Self.minilmDirectory)
+        let expected = try TokenizerFixtures.expected("minilm")
+        #expect(tokenizer.vocabularySize == expected.vocabulary_size)
+        #expect(tokenizer.padId == expected.pad_id)
+        let mismatches = try TokenizerFixtures.corpusMismatches(tokenizer, expected: expected)
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test func miniLMPairsBatchAndPaddingMatchReference() throws {
+        let tokenizer = try WordPieceTokenizer(directory: Self.minilmDirectory)
+        let mismatches = TokenizerFixtures.encodingMismatches(tokenizer, expected: try TokenizerFixtures.expected("minilm"))
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test func chineseTokenizerJSONMatchesReference() throws {
+        let tokenizer = try WordPieceTokenizer(tokenizerJSON: Self.chineseDirectory.appendingPathComponent("tokenizer.json"))
+        let expected = try TokenizerFixtures.expected("chinese")
+        #expect(tokenizer.vocabularySize == expected.vocabulary_size)
+        var mismatches = try TokenizerFixtures.corpusMismatches(tokenizer, expected: expected)
+        mismatches += TokenizerFixtures.encodingMismatches(tokenizer, expected: expected)
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test func chineseVocabFileWithCasedOptionsMatchesReference() throws {
+        let tokenizer = try WordPieceTokenizer(vocabFile: Self.chineseDirectory.appendingPathComponent("vocab.txt"),
+                                               options: .init(lowercase: false))
+        let mismatches = try TokenizerFixtures.corpusMismatches(tokenizer, expected: TokenizerFixtures.expected("chinese"))
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test func chineseCharactersAreSplitOnePerToken() throws {
+        let tokenizer = try WordPieceTokenizer(vocabFile: Self.chineseDirectory.appendingPathComponent("vocab.txt"),
+                                               options: .init(lowercase: false))
+        #expect(tokenizer.tokenize("今天天气") == ["今", "天", "天", "气"])
+    }
+
+    @Test func truncationKeepsSpecialTokensAndLength() throws {
+        let tokenizer = try WordPieceTokenizer(directory: Self.minilmDirectory)
+        let long = String(repeating: "word ", count: 600)
+        let encoding = tokenizer.encode(long, maxLength: 512)
+        #expect(encoding.count == 512)
+        #expect(encoding.ids.first == 101 && encoding.ids.last == 102)
+        let pair = tokenizer.encode(long, pair: "short text", maxLength: 64)
+        #expect(pair.count == 64)
+        #expect(pair.tokenTypeIds.filter { $0 == 1 }.count == 3)  // "short", "text", [SEP]
+    }
+
+    @Test func invalidUTF8BytesAreReplacedNotFatal() throws {
+        let tokenizer = try WordPieceTokenizer(directory: Self.minilmDirectory)
+        let bytes: [UInt8] = [0x68, 0x69, 0xFF, 0xC3, 0x28, 0xED, 0xA0, 0x80]
+        let encoding = tokenizer.encode(bytes: bytes, maxLength: nil)
+        // U+FFFD is removed by clean_text: "hi" and "(" remain.
+        #expect(encoding.tokens == ["[CLS]", "hi", "(", "[SEP]"])
+    }
+
+    @Test func missingFileNamesThePath() throws {
+        let missing = TokenizerFixtures.directory.appendingPathComponent("no-such-model")
+        #expect(throws: TokenizerError.missingFile(path: missing.appendingPathComponent("vocab.txt").path)) {
+            try WordPieceTokenizer(directory: missing)
+        }
+    }
+
+    @Test func malformedAndUnsupportedTokenizerJSONAreReported() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wordpiece-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broken = folder.appendingPathComponent("broken.json")
+        try Data("{\"model\": ".utf8).write(to: broken)
+        #expect {
+            try WordPieceTokenizer(tokenizerJSON: broken)
+        } throws: { error in
+            guard case TokenizerError.malformedFile(let path, _) = error else { return false }
+            return path == broken.path
+        }
+        let bpe = TokenizerFixtures.directory.appendingPathComponent("roberta/tokenizer.json")
+        #expect {
+            try WordPieceTokenizer(tokenizerJSON: bpe)
+        } throws: { error in
+            guard case TokenizerError.unsupported(let path, let component) = error else { return false }
+            return path == bpe.path && component.contains("BPE")
+        }
+    }
+}
