@@ -26,9 +26,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(
+            name: "CImageSupport",
+            dependencies: ["CImageCodecs"],
+            linkerSettings: [
+                .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("gif"),
+                .linkedLibrary("webp"), .linkedLibrary("webpdemux"),
+            ]
+        ),
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "NeuralNetwork", dependencies: ["Tensors"], swiftSettings: fastMath),
-        .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs", "CImageSupport"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Encoders"], swiftSettings: fastMath),
         .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["FusionModels", "Datasets"], swiftSettings: fastMath),

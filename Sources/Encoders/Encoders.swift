@@ -1,1 +1,0 @@
-// The Encoders target. See ../../docs/architecture.md.

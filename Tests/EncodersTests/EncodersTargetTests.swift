@@ -1,8 +1,0 @@
-import Testing
-@testable import Encoders
-
-@Suite struct EncodersTargetTests {
-    @Test func targetLinks() {
-        #expect(Bool(true) == true)
-    }
-}
