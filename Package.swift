@@ -29,8 +29,16 @@ let package = Package(
         // SIMD convolution kernels; AVX2/AVX-512 code paths are chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
+        .target(
+            name: "CImageSupport",
+            dependencies: ["CImageCodecs"],
+            linkerSettings: [
+                .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("gif"),
+                .linkedLibrary("webp"), .linkedLibrary("webpdemux"),
+            ]
+        ),
         .target(name: "NeuralNetwork", dependencies: ["Tensors"], swiftSettings: fastMath),
-        .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs", "CImageSupport"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Encoders"], swiftSettings: fastMath),
         .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["FusionModels", "Datasets"], swiftSettings: fastMath),
