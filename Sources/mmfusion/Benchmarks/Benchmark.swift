@@ -34,6 +34,7 @@ struct Benchmark {
 /// `extension Benchmark { static let <name> = Benchmark(...) }`.
 let allBenchmarks: [Benchmark] = [
     .gemm,
+    .trainStep,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
