@@ -205,6 +205,29 @@ import Testing
         #expect(fresh.stateDict()["state.0.0.step"] == nil, "a failed load leaves the state unchanged")
     }
 
+    /// A group whose parameter is swapped for one of another shape, and a group added
+    /// after the first step, start from fresh state: Adam's first step moves each scalar
+    /// by lr · g / (|g| + ε), about lr against the gradient's sign.
+    @Test func changedGroupsStartFromFreshState() throws {
+        var first = Tensor([1, 1])
+        first.requiresGrad = true
+        first.grad = Tensor([2, -3])
+        let optimizer = try Adam([ParameterGroup(parameters: [first], learningRate: 0.1, name: "a")])
+        optimizer.step()
+        var replacement = Tensor([0, 0, 0])
+        replacement.requiresGrad = true
+        replacement.grad = Tensor([1, -1, 4])
+        optimizer.parameterGroups[0].parameters = [replacement]
+        var added = Tensor([5])
+        added.requiresGrad = true
+        added.grad = Tensor([-0.5])
+        optimizer.parameterGroups.append(ParameterGroup(parameters: [added], learningRate: 0.2, name: "b"))
+        optimizer.step()
+        expectClose(replacement, Tensor([-0.1, 0.1, -0.1]), relative: 0, absolute: 1e-6, "replaced parameter")
+        expectClose(added, Tensor([5.2]), relative: 0, absolute: 1e-6, "added group")
+        #expect(optimizer.stateDict()["state.1.0.step"]?.scalars == [0, 1])
+    }
+
     @Test func invalidHyperparametersThrow() {
         let parameter = Tensor([1])
         #expect(throws: OptimizerError.self) { try SGD(parameters: [parameter], learningRate: -1) }

@@ -101,7 +101,7 @@ struct AdamUpdate {
             let shrinks = decoupledWeightDecay && group.weightDecay != 0
             let scale = group.gradientScale
             group.forEachParameterWithGradient { p, parameter, gradient in
-                var parameterState = state.parameters[g][p]
+                var parameterState = state.parameters[g][p].flatMap { $0.fits(parameter.shape) ? $0 : nil }
                     ?? ParameterState(step: 0, buffers: Dictionary(uniqueKeysWithValues: names.map { ($0, Tensor.zeros(parameter.shape)) }))
                 parameterState.step += 1
                 let t = Double(parameterState.step)

@@ -55,6 +55,10 @@ public struct OptimizerError: Error, CustomStringConvertible, Equatable {
 struct ParameterState {
     var step: Int
     var buffers: [String: Tensor]
+
+    /// Whether every buffer has `shape` (false after a group's parameter was replaced by
+    /// one of another shape; the optimizer then starts that parameter afresh).
+    func fits(_ shape: [Int]) -> Bool { buffers.values.allSatisfy { $0.shape == shape } }
 }
 
 /// The per-parameter state of an optimizer, indexed [group][parameter], with the

@@ -60,7 +60,8 @@ public final class SGD: Optimizer {
             let negativeRate = Float(-group.learningRate)
             let scale = group.gradientScale
             group.forEachParameterWithGradient { p, parameter, gradient in
-                var parameterState = state.parameters[g][p] ?? ParameterState(step: 0, buffers: [:])
+                var parameterState = state.parameters[g][p].flatMap { $0.fits(parameter.shape) ? $0 : nil }
+                    ?? ParameterState(step: 0, buffers: [:])
                 let first = parameterState.step == 0
                 let buffer: Tensor? = usesMomentum
                     ? (parameterState.buffers["momentum_buffer"] ?? Tensor.zeros(parameter.shape)) : nil
