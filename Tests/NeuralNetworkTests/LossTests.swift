@@ -51,9 +51,9 @@ import Testing
                 labelSmoothing: Float(record["labelSmoothing"] as? Double ?? 0),
                 reduction: try Self.reduction(record)
             )(logits, targets: record["targets"] as? [Int] ?? [])
-            expectClose(loss, try Self.expected(record["loss"]), relative: 1e-5, absolute: 1e-7, "\(name) loss")
+            expectAllClose(loss, try Self.expected(record["loss"]), relative: 1e-5, absolute: 1e-7, "\(name) loss")
             loss.backward(try Self.expected(record["upstream"]))
-            expectClose(try #require(logits.grad), try Self.expected(record["gradLogits"]),
+            expectAllClose(logits.grad, try Self.expected(record["gradLogits"]),
                         relative: 1e-5, absolute: 1e-7, "\(name) gradient")
         }
     }
@@ -70,12 +70,12 @@ import Testing
                 positiveWeight: try Self.constant(record["positiveWeight"]),
                 reduction: try Self.reduction(record)
             )(logits, targets: targets)
-            expectClose(loss, try Self.expected(record["loss"]), relative: 1e-5, absolute: 1e-7, "\(name) loss")
+            expectAllClose(loss, try Self.expected(record["loss"]), relative: 1e-5, absolute: 1e-7, "\(name) loss")
             #expect(loss.scalars.allSatisfy { $0.isFinite }, "\(name): saturated logits must stay finite")
             loss.backward(try Self.expected(record["upstream"]))
-            expectClose(try #require(logits.grad), try Self.expected(record["gradLogits"]),
+            expectAllClose(logits.grad, try Self.expected(record["gradLogits"]),
                         relative: 1e-5, absolute: 1e-7, "\(name) logit gradient")
-            expectClose(try #require(targets.grad), try Self.expected(record["gradTargets"]),
+            expectAllClose(targets.grad, try Self.expected(record["gradTargets"]),
                         relative: 1e-5, absolute: 1e-7, "\(name) target gradient")
         }
     }
@@ -88,11 +88,11 @@ import Testing
             let predictions = try Self.leaf(record["predictions"])
             let targets = try Self.leaf(record["targets"])
             let loss = try MeanSquaredErrorLoss(reduction: try Self.reduction(record))(predictions, targets: targets)
-            expectClose(loss, try Self.expected(record["loss"]), relative: 1e-5, absolute: 1e-7, "\(name) loss")
+            expectAllClose(loss, try Self.expected(record["loss"]), relative: 1e-5, absolute: 1e-7, "\(name) loss")
             loss.backward(try Self.expected(record["upstream"]))
-            expectClose(try #require(predictions.grad), try Self.expected(record["gradPredictions"]),
+            expectAllClose(predictions.grad, try Self.expected(record["gradPredictions"]),
                         relative: 1e-5, absolute: 1e-7, "\(name) prediction gradient")
-            expectClose(try #require(targets.grad), try Self.expected(record["gradTargets"]),
+            expectAllClose(targets.grad, try Self.expected(record["gradTargets"]),
                         relative: 1e-5, absolute: 1e-7, "\(name) target gradient")
         }
     }
@@ -111,9 +111,9 @@ import Testing
                 temperature: Float(record["temperature"] as? Double ?? 0),
                 reduction: try Self.reduction(record)
             )(features, labels: record["labels"] as? [Int] ?? [])
-            expectClose(loss, try Self.expected(record["loss"]), relative: 1e-4, absolute: 1e-6, "\(name) loss")
+            expectAllClose(loss, try Self.expected(record["loss"]), relative: 1e-4, absolute: 1e-6, "\(name) loss")
             loss.backward(try Self.expected(record["upstream"]))
-            expectClose(try #require(features.grad), try Self.expected(record["gradFeatures"]),
+            expectAllClose(features.grad, try Self.expected(record["gradFeatures"]),
                         relative: 1e-4, absolute: 1e-6, "\(name) gradient")
         }
     }
@@ -132,11 +132,11 @@ import Testing
                 temperature: Float(record["temperature"] as? Double ?? 0),
                 reduction: try Self.reduction(record)
             )(queries: queries, keys: keys, queue: queue)
-            expectClose(loss, try Self.expected(record["loss"]), relative: 1e-4, absolute: 1e-6, "\(name) loss")
+            expectAllClose(loss, try Self.expected(record["loss"]), relative: 1e-4, absolute: 1e-6, "\(name) loss")
             loss.backward(try Self.expected(record["upstream"]))
-            expectClose(try #require(queries.grad), try Self.expected(record["gradQueries"]),
+            expectAllClose(queries.grad, try Self.expected(record["gradQueries"]),
                         relative: 1e-4, absolute: 1e-6, "\(name) query gradient")
-            expectClose(try #require(keys.grad), try Self.expected(record["gradKeys"]),
+            expectAllClose(keys.grad, try Self.expected(record["gradKeys"]),
                         relative: 1e-4, absolute: 1e-6, "\(name) key gradient")
             #expect(queue.grad == nil, "\(name): the queue must not receive a gradient")
         }
@@ -213,7 +213,7 @@ import Testing
         #expect(Swift.abs(weightedLoss - reference(point)) <= 1e-5 * Swift.max(1, Swift.abs(reference(point))))
         loss.backward(upstream)
         let expected = Tensor(shape: logits.shape, scalars: Self.numericalGradient(point, reference))
-        expectClose(try #require(logits.grad), expected, relative: 2e-4, absolute: 2e-5, "cross-entropy \(reduction) gradient")
+        expectAllClose(logits.grad, expected, relative: 2e-4, absolute: 2e-5, "cross-entropy \(reduction) gradient")
     }
 
     /// Σ u ℓ of BCE-with-logits in Float64; `values` = logits followed by targets.
@@ -256,9 +256,9 @@ import Testing
         #expect(Swift.abs(weightedLoss - reference(point)) <= 1e-5 * Swift.max(1, Swift.abs(reference(point))))
         loss.backward(upstream)
         let numeric = Self.numericalGradient(point, reference)
-        expectClose(try #require(logits.grad), Tensor(shape: [3, 4], scalars: Array(numeric[0..<12])),
+        expectAllClose(logits.grad, Tensor(shape: [3, 4], scalars: Array(numeric[0..<12])),
                     relative: 2e-4, absolute: 2e-5, "BCE \(reduction) logit gradient")
-        expectClose(try #require(targets.grad), Tensor(shape: [3, 4], scalars: Array(numeric[12..<24])),
+        expectAllClose(targets.grad, Tensor(shape: [3, 4], scalars: Array(numeric[12..<24])),
                     relative: 2e-4, absolute: 2e-5, "BCE \(reduction) target gradient")
     }
 

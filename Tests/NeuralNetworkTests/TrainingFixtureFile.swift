@@ -46,19 +46,3 @@ struct TrainingFixtureFile {
         return tensor
     }
 }
-
-/// Whether every |actual - expected| ≤ absolute + relative · |expected| (and shapes match);
-/// records a test issue naming the first offending element otherwise.
-func expectClose(
-    _ actual: Tensor, _ expected: Tensor, relative: Float, absolute: Float, _ label: String,
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(actual.shape == expected.shape, "\(label): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
-    guard actual.shape == expected.shape else { return }
-    let a = actual.scalars, e = expected.scalars
-    for i in 0..<a.count where !(Swift.abs(a[i] - e[i]) <= absolute + relative * Swift.abs(e[i])) {
-        Issue.record("\(label): element \(i) is \(a[i]), expected \(e[i]) (tolerance \(relative) relative + \(absolute) absolute)",
-                     sourceLocation: sourceLocation)
-        return
-    }
-}
