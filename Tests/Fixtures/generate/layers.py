@@ -162,6 +162,16 @@ def transformer(name, norm_first, activation, seed):
                 "grad.input": x.grad, **grads(layer)})
 
 
+def conv2d(name, seed, input_shape, **options):
+    torch.manual_seed(seed)
+    layer = torch.nn.Conv2d(**options)
+    x = torch.randn(*input_shape, requires_grad=True)
+    y = layer(x)
+    g = torch.randn(y.shape)
+    y.backward(g)
+    save(name, {**params(layer), "input": x, "output": y, "upstream": g, "grad.input": x.grad, **grads(layer)})
+
+
 def sequential():
     torch.manual_seed(9)
     model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.GELU(), torch.nn.Linear(6, 3))
@@ -186,3 +196,6 @@ if __name__ == "__main__":
     transformer("transformer_post_norm_relu", False, "relu", 10)
     transformer("transformer_pre_norm_gelu", True, "gelu", 11)
     sequential()
+    conv2d("conv2d", 12, (2, 3, 6, 6), in_channels=3, out_channels=5, kernel_size=3, padding=1)
+    conv2d("conv2d_grouped", 13, (2, 4, 7, 9), in_channels=4, out_channels=6, kernel_size=(3, 2),
+           stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2, bias=False)
