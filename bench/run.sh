@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs one mmfusion benchmark and its reference back to back on this machine, so the two
+# figures in docs/performance.md come from the same run.
+#   bench/run.sh gemm|conv|attention|train-step|bert|resnet50 [python]
+# python: an interpreter with torch (default: $PYTHON, else python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:?usage: bench/run.sh <what> [python]}"
+python="${2:-${PYTHON:-python3}}"
+bin=.build/release/mmfusion
+[ -x "$bin" ] || swift build -c release
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(lscpu | sed -n 's/^Model name: *//p') $(nproc) cores"
+echo "## mmfusion"
+"$bin" bench "$what"
+echo "## reference"
+case "$what" in
+  gemm) "$python" -c "
+import time, torch
+torch.set_num_threads(2)
+for n in (256, 512, 1024, 2048):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    ts = []
+    for _ in range(10):
+        t = time.perf_counter(); a @ b; ts.append(time.perf_counter() - t)
+    ts.sort(); print(f'torch.matmul {n}x{n}x{n}  {2*n**3/ts[len(ts)//2]/1e9:8.2f} GFLOP/s')
+" ;;
+  conv) "$python" bench/conv_pytorch.py ;;
+  attention) "$python" bench/attention_pytorch.py ;;
+  train-step) "$python" bench/heads_pytorch.py ;;
+  bert) "$python" bench/bert_pytorch.py ;;
+  resnet50) "$python" bench/resnet50_pytorch.py ;;
+  *) echo "no reference script for $what" >&2; exit 2 ;;
+esac
