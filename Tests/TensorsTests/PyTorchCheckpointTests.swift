@@ -212,6 +212,31 @@ enum PickleBytes {
             file: mismatch.path, detail: "storage '0' holds 10 elements but the pickle says 12"))
     }
 
+    /// Hostile nesting neither crashes (deep recursion on release) nor hangs.
+    @Test func deeplyNestedPicklesAreHandled() throws {
+        let tuples = try file(PickleBytes.legacyPreamble + [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: 200_000) + [0x2E],
+                              named: "tuples.pt")
+        #expect(loadingError(tuples) == .invalidPickle(file: tuples.path, detail: "tuples nested more than 100 deep"))
+
+        // 300,000 lists, each appended to the one before: EMPTY_LIST, LONG_BINPUT i, APPEND, POP, LONG_BINGET i.
+        var lists: [UInt8] = [0x80, 0x02, 0x5D]
+        for level in 1...300_000 {
+            let key = withUnsafeBytes(of: UInt32(level).littleEndian, Array.init)
+            lists += [0x5D, 0x72] + key + [0x61, 0x30, 0x6A] + key
+        }
+        lists += [0x30, 0x7D, 0x2E]  // drop the innermost list; the result is an empty dict
+        let keys: [UInt8] = [0x80, 0x02, 0x5D, 0x2E]
+        let nested = try file(PickleBytes.legacyPreamble + lists + keys, named: "lists.pt")
+        guard case .noStateDict(nested.path, _) = loadingError(nested) else {
+            Issue.record("expected noStateDict for nested lists, got \(String(describing: loadingError(nested)))")
+            return
+        }
+        // A list that contains itself.
+        let cycle: [UInt8] = [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E]
+        let cyclic = try file(PickleBytes.legacyPreamble + cycle + keys, named: "cycle.pt")
+        #expect(loadingError(cyclic) == .noStateDict(file: cyclic.path, detail: "the checkpoint holds a list, not a dict"))
+    }
+
     @Test func otherFilesAreNotCheckpoints() throws {
         let text = try file(Array("hello, this is not a checkpoint".utf8), named: "text.pt")
         guard case .notACheckpoint(text.path, _) = loadingError(text) else {

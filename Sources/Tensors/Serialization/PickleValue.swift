@@ -22,6 +22,34 @@ struct TorchTensorReference: Equatable {
     var strides: [Int]
 }
 
+/// Every list and dict one load creates. Emptying them all at the end releases the
+/// values one level at a time, so neither deep nesting nor reference cycles built by a
+/// hostile pickle make the release recurse deeply or leak.
+final class PickleArena {
+    private var lists: [PickleList] = []
+    private var dictionaries: [PickleDictionary] = []
+
+    func makeList(_ items: [PickleValue] = []) -> PickleList {
+        let list = PickleList(items)
+        lists.append(list)
+        return list
+    }
+
+    func makeDictionary() -> PickleDictionary {
+        let dictionary = PickleDictionary()
+        dictionaries.append(dictionary)
+        return dictionary
+    }
+
+    /// Empties every container. Values read before stay valid only if they hold no list or dict.
+    func clear() {
+        for list in lists { list.items.removeAll() }
+        for dictionary in dictionaries { dictionary.removeAll() }
+        lists.removeAll()
+        dictionaries.removeAll()
+    }
+}
+
 /// A mutable, ordered list shared by every reference to it (pickle memo entries alias).
 final class PickleList {
     var items: [PickleValue]
@@ -49,6 +77,12 @@ final class PickleDictionary {
         entries.append((key: key, value: value))
     }
 
+    /// Removes every entry.
+    func removeAll() {
+        entries.removeAll()
+        stringKeyPositions.removeAll()
+    }
+
     /// The value for string key `key`.
     func value(forKey key: String) -> PickleValue? {
         guard let position = stringKeyPositions["s" + key] else { return nil }
@@ -66,13 +100,31 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    /// A tuple and how deeply tuples nest in it (1 for a tuple of non-tuples).
+    case tuple([PickleValue], depth: Int)
     case list(PickleList)
     case dictionary(PickleDictionary)
     /// An allow-listed global (a class or function), by its dotted name.
     case global(String)
     case storage(TorchStorageReference)
     case tensor(TorchTensorReference)
+
+    /// The deepest tuple nesting accepted. Tuples in checkpoints nest two or three deep;
+    /// the bound keeps a hostile chain of TUPLE1 opcodes from building a value whose
+    /// release would recurse deeply.
+    static let maximumTupleDepth = 100
+
+    /// How deeply tuples nest in this value (0 for anything but a tuple).
+    var tupleDepth: Int {
+        if case let .tuple(_, depth) = self { return depth }
+        return 0
+    }
+
+    /// The items of a tuple, or nil for any other value.
+    var tupleItems: [PickleValue]? {
+        if case let .tuple(items, _) = self { return items }
+        return nil
+    }
 
     /// A short name of the kind of value, for error messages.
     var kindName: String {

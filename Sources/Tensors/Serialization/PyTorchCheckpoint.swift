@@ -40,9 +40,11 @@ public enum PyTorchCheckpoint {
             throw PyTorchCheckpointError.unreadable(file: path, reason: error.reason)
         }
         let bytes = mapping.bytes
+        let arena = PickleArena()
+        defer { arena.clear() }
         let (root, tensorBytes) = try ZipDirectory.looksLikeZip(bytes)
-            ? readZip(bytes, path: path)
-            : readLegacy(bytes, path: path)
+            ? readZip(bytes, path: path, arena: arena)
+            : readLegacy(bytes, path: path, arena: arena)
         let stateDictionary = try findStateDictionary(root, path: path)
         var result: [String: Tensor] = [:]
         for (key, value) in stateDictionary.entries {
@@ -58,7 +60,7 @@ public enum PyTorchCheckpoint {
     // MARK: formats
 
     /// Unpickles a zip-format checkpoint; returns the root value and each storage's bytes.
-    static func readZip(_ bytes: UnsafeRawBufferPointer, path: String) throws
+    static func readZip(_ bytes: UnsafeRawBufferPointer, path: String, arena: PickleArena) throws
         -> (PickleValue, [String: UnsafeRawBufferPointer])
     {
         let directory = try ZipDirectory(bytes: bytes, path: path)
@@ -84,7 +86,7 @@ public enum PyTorchCheckpoint {
         guard let pickleEntry = directory.entries[pickleName] else {
             throw PyTorchCheckpointError.notACheckpoint(file: path, detail: "a zip archive without <archive>/data.pkl")
         }
-        var unpickler = RestrictedUnpickler(bytes: try contents(pickleEntry), path: path)
+        var unpickler = RestrictedUnpickler(bytes: try contents(pickleEntry), path: path, arena: arena)
         let root = try unpickler.load()
         var storageBytes: [String: UnsafeRawBufferPointer] = [:]
         for (key, storage) in unpickler.storages {
@@ -104,7 +106,7 @@ public enum PyTorchCheckpoint {
     }
 
     /// Unpickles a legacy-format checkpoint; returns the root value and each storage's bytes.
-    static func readLegacy(_ bytes: UnsafeRawBufferPointer, path: String) throws
+    static func readLegacy(_ bytes: UnsafeRawBufferPointer, path: String, arena: PickleArena) throws
         -> (PickleValue, [String: UnsafeRawBufferPointer])
     {
         if bytes.count >= 262, Array(bytes[257..<262]) == Array("ustar".utf8) {
@@ -115,28 +117,28 @@ public enum PyTorchCheckpoint {
             throw PyTorchCheckpointError.notACheckpoint(file: path, detail: "it is neither a zip archive nor a pickle")
         }
         var position = 0
-        var magic = RestrictedUnpickler(bytes: bytes, start: position, path: path)
+        var magic = RestrictedUnpickler(bytes: bytes, start: position, path: path, arena: arena)
         let magicValue = try magic.load()
         position = magic.position
         guard case let .wideInteger(magicBytes) = magicValue, magicBytes == legacyMagic else {
             throw PyTorchCheckpointError.notACheckpoint(file: path, detail: "a pickle without torch's magic number")
         }
-        var protocolReader = RestrictedUnpickler(bytes: bytes, start: position, path: path)
+        var protocolReader = RestrictedUnpickler(bytes: bytes, start: position, path: path, arena: arena)
         let protocolVersion = try protocolReader.load()
         position = protocolReader.position
         guard case .integer(1001) = protocolVersion else {
             throw PyTorchCheckpointError.notACheckpoint(file: path, detail: "legacy protocol version \(protocolVersion) instead of 1001")
         }
-        var systemInfoReader = RestrictedUnpickler(bytes: bytes, start: position, path: path)
+        var systemInfoReader = RestrictedUnpickler(bytes: bytes, start: position, path: path, arena: arena)
         let systemInfo = try systemInfoReader.load()
         position = systemInfoReader.position
         if case let .dictionary(info) = systemInfo, case .bool(false) = info.value(forKey: "little_endian") {
             throw PyTorchCheckpointError.bigEndian(file: path)
         }
-        var objectReader = RestrictedUnpickler(bytes: bytes, start: position, path: path)
+        var objectReader = RestrictedUnpickler(bytes: bytes, start: position, path: path, arena: arena)
         let root = try objectReader.load()
         position = objectReader.position
-        var keysReader = RestrictedUnpickler(bytes: bytes, start: position, path: path)
+        var keysReader = RestrictedUnpickler(bytes: bytes, start: position, path: path, arena: arena)
         let keysValue = try keysReader.load()
         position = keysReader.position
         guard case let .list(keyList) = keysValue else {

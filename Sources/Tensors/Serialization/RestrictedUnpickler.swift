@@ -25,6 +25,8 @@ struct RestrictedUnpickler {
 
     let bytes: UnsafeRawBufferPointer
     let path: String
+    /// Owns the lists and dicts this pickle creates; the caller clears it when done.
+    let arena: PickleArena
     private(set) var position: Int
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
@@ -32,9 +34,10 @@ struct RestrictedUnpickler {
     /// Every storage a persistent id named, by key.
     private(set) var storages: [String: TorchStorageReference] = [:]
 
-    init(bytes: UnsafeRawBufferPointer, start: Int = 0, path: String) {
+    init(bytes: UnsafeRawBufferPointer, start: Int = 0, path: String, arena: PickleArena) {
         self.bytes = bytes
         self.path = path
+        self.arena = arena
         self.position = start
     }
 
@@ -112,6 +115,15 @@ struct RestrictedUnpickler {
         return value
     }
 
+    /// A tuple of `items`, within the nesting bound.
+    private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        let depth = 1 + (items.map(\.tupleDepth).max() ?? 0)
+        guard depth <= PickleValue.maximumTupleDepth else {
+            throw invalid("tuples nested more than \(PickleValue.maximumTupleDepth) deep")
+        }
+        return .tuple(items, depth: depth)
+    }
+
     // MARK: running
 
     /// Runs the pickle to its STOP opcode and returns the result.
@@ -131,30 +143,30 @@ struct RestrictedUnpickler {
                 return result
             case 0x28:  // MARK
                 marks.append(stack.count)
-            case 0x7D: stack.append(.dictionary(PickleDictionary()))  // EMPTY_DICT
-            case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+            case 0x7D: stack.append(.dictionary(arena.makeDictionary()))  // EMPTY_DICT
+            case 0x5D: stack.append(.list(arena.makeList()))  // EMPTY_LIST
+            case 0x29: stack.append(try tuple([]))  // EMPTY_TUPLE
             case 0x4E: stack.append(.none)  // NONE
             case 0x88: stack.append(.bool(true))  // NEWTRUE
             case 0x89: stack.append(.bool(false))  // NEWFALSE
             case 0x64:  // DICT
                 let items = try popToMark("DICT")
-                let dictionary = PickleDictionary()
+                let dictionary = arena.makeDictionary()
                 try Self.fill(dictionary, from: items) { self.invalid($0) }
                 stack.append(.dictionary(dictionary))
             case 0x6C:  // LIST
-                stack.append(.list(PickleList(try popToMark("LIST"))))
+                stack.append(.list(arena.makeList(try popToMark("LIST"))))
             case 0x74:  // TUPLE
-                stack.append(.tuple(try popToMark("TUPLE")))
+                stack.append(try tuple(try popToMark("TUPLE")))
             case 0x85:  // TUPLE1
                 let a = try pop("TUPLE1")
-                stack.append(.tuple([a]))
+                stack.append(try tuple([a]))
             case 0x86:  // TUPLE2
                 let b = try pop("TUPLE2"), a = try pop("TUPLE2")
-                stack.append(.tuple([a, b]))
+                stack.append(try tuple([a, b]))
             case 0x87:  // TUPLE3
                 let c = try pop("TUPLE3"), b = try pop("TUPLE3"), a = try pop("TUPLE3")
-                stack.append(.tuple([a, b, c]))
+                stack.append(try tuple([a, b, c]))
             case 0x58:  // BINUNICODE
                 let length = try readLength(4, "BINUNICODE")
                 stack.append(.string(try utf8String(try readBytes(length, "BINUNICODE"), "a BINUNICODE string")))
@@ -291,7 +303,7 @@ struct RestrictedUnpickler {
     /// A storage from a persistent id: `("storage", StorageType, key, location, numel)`, and
     /// in legacy checkpoints a sixth item, `None` or the view `(view_key, offset, size)`.
     private mutating func persistentLoad(_ identifier: PickleValue) throws -> PickleValue {
-        guard case let .tuple(fields) = identifier, fields.count == 5 || fields.count == 6,
+        guard let fields = identifier.tupleItems, fields.count == 5 || fields.count == 6,
               case .string("storage") = fields[0] else {
             throw invalid("a persistent id that is not a storage reference")
         }
@@ -312,7 +324,7 @@ struct RestrictedUnpickler {
         }
         var reference = TorchStorageReference(key: key, dtype: dtype, storedElementCount: count, elementOffset: 0, elementCount: count)
         storages[key] = reference
-        if fields.count == 6, case let .tuple(view) = fields[5] {
+        if fields.count == 6, let view = fields[5].tupleItems {
             guard view.count == 3, case let .integer(offset) = view[1], case let .integer(size) = view[2],
                   offset >= 0, size >= 0, offset <= count, size <= count - offset else {
                 throw invalid("storage '\(key)' has an invalid view")
@@ -324,7 +336,7 @@ struct RestrictedUnpickler {
     }
 
     private func integers(_ value: PickleValue, _ what: String) throws -> [Int] {
-        guard case let .tuple(items) = value else { throw invalid("\(what) is a \(value.kindName), not a tuple") }
+        guard let items = value.tupleItems else { throw invalid("\(what) is a \(value.kindName), not a tuple") }
         return try items.map { item in
             guard case let .integer(number) = item else { throw invalid("\(what) holds a \(item.kindName)") }
             return number
@@ -333,19 +345,19 @@ struct RestrictedUnpickler {
 
     private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
         guard case let .global(name) = callable else { throw invalid("REDUCE calls a \(callable.kindName)") }
-        guard case let .tuple(arguments) = arguments else { throw invalid("REDUCE arguments are a \(arguments.kindName)") }
+        guard let arguments = arguments.tupleItems else { throw invalid("REDUCE arguments are a \(arguments.kindName)") }
         switch name {
         case "collections.OrderedDict":
-            let dictionary = PickleDictionary()
+            let dictionary = arena.makeDictionary()
             if let first = arguments.first {
                 let pairs: [PickleValue]
                 switch first {
                 case let .list(list): pairs = list.items
-                case let .tuple(items): pairs = items
+                case let .tuple(items, _): pairs = items
                 default: throw invalid("OrderedDict called with a \(first.kindName)")
                 }
                 for pair in pairs {
-                    guard case let .tuple(keyValue) = pair, keyValue.count == 2 else { throw invalid("OrderedDict item is not a pair") }
+                    guard let keyValue = pair.tupleItems, keyValue.count == 2 else { throw invalid("OrderedDict item is not a pair") }
                     dictionary.set(keyValue[0], keyValue[1])
                 }
             }
