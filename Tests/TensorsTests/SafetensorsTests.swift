@@ -101,6 +101,38 @@ func checkpointFixture(_ name: String) -> URL {
         #expect(floats == [5, 6, 1, 2, 3, 4])
     }
 
+    @Test func perTensorDTypesAreAlignedBySize() throws {
+        let folder = try makeTemporaryFolder("safetensors-mixed")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("mixed.safetensors")
+        let tensors: [String: Tensor] = [
+            "features": Tensor(shape: [3], scalars: [0.5, -1.25, 3]),
+            "labels": Tensor([2, 0, 1]),
+            "mask": Tensor([1, 0, 1]),
+            "weights": Tensor([0.1, 0.2]),
+        ]
+        try Safetensors.write(tensors, to: url, dtype: .f16,
+                              dtypeOverrides: ["labels": .i64, "mask": .bool, "weights": .f32])
+        let file = try SafetensorsFile(contentsOf: url)
+        #expect(file.dtype(of: "features") == .f16)
+        #expect(file.dtype(of: "labels") == .i64)
+        #expect(file.dtype(of: "mask") == .bool)
+        #expect(file.dtype(of: "weights") == .f32)
+        for (name, tensor) in tensors where name != "weights" {
+            #expect(try file.tensor(name).scalars == tensor.scalars, "\(name)")
+        }
+        #expect(try file.tensor("weights").scalars == [0.1, 0.2])
+        // Largest elements first: labels (8 bytes each), weights (4), features (2), mask (1);
+        // each starts at a multiple of its element size.
+        let entries = file.entries.sorted { $0.value.begin < $1.value.begin }
+        #expect(entries.map(\.key) == ["labels", "weights", "features", "mask"])
+        for (name, entry) in entries { #expect(entry.begin % entry.dtype.byteSize == 0, "\(name)") }
+        #expect(throws: SafetensorsError.invalidName(tensor: "typo",
+                                                     detail: "dtypeOverrides names a tensor that is not being written")) {
+            try Safetensors.write(tensors, to: url, dtypeOverrides: ["typo": .i64])
+        }
+    }
+
     @Test func writeIsAtomicAndReplacesTheOldFile() throws {
         let folder = try makeTemporaryFolder("safetensors-atomic")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -7,19 +7,28 @@ import Darwin
 
 /// Writing safetensors files. Read them with `SafetensorsFile`.
 public enum Safetensors {
-    /// Writes `tensors` to `url` as a safetensors file, every tensor stored as `dtype`.
+    /// Writes `tensors` to `url` as a safetensors file, each tensor stored as `dtype`, or as
+    /// `dtypeOverrides[name]` where given (e.g. Float16 features beside Int64 labels).
     ///
-    /// Tensors are laid out in name order; the header is padded with spaces to a multiple
-    /// of 8 bytes so the data section is aligned. The file is written under a temporary
+    /// Tensors are laid out by element size (largest first), then name, after a header
+    /// padded with spaces to a multiple of 8 bytes, so every tensor's data is aligned to its
+    /// element size (the order the Python `safetensors` library uses). The file is written under a temporary
     /// name in the same folder and renamed into place when complete, so a reader never
     /// sees half a file. `.f16` and `.bf16` round to nearest even; integer and `.bool`
     /// outputs accept only values that convert exactly.
     /// - Throws: `SafetensorsError` when a name is invalid, a value does not fit `dtype`,
     ///   or the file cannot be written.
     public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = [:],
-                             dtype: SafetensorsDType = .f32) throws {
+                             dtype: SafetensorsDType = .f32, dtypeOverrides: [String: SafetensorsDType] = [:]) throws {
         let path = url.path
-        let names = tensors.keys.sorted()
+        func storedType(_ name: String) -> SafetensorsDType { dtypeOverrides[name] ?? dtype }
+        for name in dtypeOverrides.keys.sorted() where tensors[name] == nil {
+            throw SafetensorsError.invalidName(tensor: name, detail: "dtypeOverrides names a tensor that is not being written")
+        }
+        let names = tensors.keys.sorted { left, right in
+            let (leftSize, rightSize) = (storedType(left).byteSize, storedType(right).byteSize)
+            return leftSize != rightSize ? leftSize > rightSize : left < right
+        }
         var header = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
@@ -33,9 +42,9 @@ public enum Safetensors {
                 throw SafetensorsError.invalidName(tensor: name, detail: "\"__metadata__\" is reserved for the metadata block")
             }
             guard let tensor = tensors[name] else { continue }
-            let byteCount = tensor.count * dtype.byteSize
+            let byteCount = tensor.count * storedType(name).byteSize
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(HeaderJSON.quoted(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],"
+            fields.append("\(HeaderJSON.quoted(name)):{\"dtype\":\"\(storedType(name).rawValue)\",\"shape\":[\(shape)],"
                 + "\"data_offsets\":[\(offset),\(offset + byteCount)]}")
             offset += byteCount
         }
@@ -71,6 +80,7 @@ public enum Safetensors {
         for name in names {
             guard let tensor = tensors[name] else { continue }
             let source = tensor.storage.pointer
+            let dtype = storedType(name)
             if dtype == .f32 {
                 try put(UnsafeRawBufferPointer(start: source, count: tensor.count * 4))
                 continue
