@@ -17,13 +17,13 @@ struct AddedTokenSplitter: Sendable {
     }
 
     private let tokens: [(scalars: [Unicode.Scalar], token: AddedToken)]
-    private let firstScalars: Set<Unicode.Scalar>
+    private let firstScalars: [Unicode.Scalar]
 
     init(_ tokens: [AddedToken]) {
         self.tokens = tokens.filter { !$0.content.isEmpty }
             .map { (Array($0.content.unicodeScalars), $0) }
             .sorted { $0.scalars.count > $1.scalars.count }
-        firstScalars = Set(self.tokens.compactMap(\.scalars.first))
+        firstScalars = Array(Set(self.tokens.compactMap(\.scalars.first)))
     }
 
     func split(_ scalars: [Unicode.Scalar]) -> [Segment] {

@@ -137,6 +137,19 @@ public struct BytePairTokenizer: TextTokenizer {
             throw file.unsupported("pre_tokenizer \(preTokenizer?["type"] as? String ?? "null") with end_of_word_suffix "
                 + "\(suffix.debugDescription) (expected CLIP's Sequence with </w> or RoBERTa's ByteLevel)")
         }
+        let normalizer = file.root["normalizer"] as? [String: Any]
+        let normalizerSteps = (normalizer?["normalizers"] as? [[String: Any]])?.compactMap { $0["type"] as? String }
+        switch flavour {
+        case .clip:
+            guard normalizer?["type"] as? String == "Sequence", normalizerSteps == ["NFC", "Replace", "Lowercase"] else {
+                throw file.unsupported("normalizer \(normalizer?["type"] as? String ?? "null") "
+                    + "(CLIP expects Sequence of NFC, Replace, Lowercase)")
+            }
+        case .roberta:
+            guard normalizer == nil else {
+                throw file.unsupported("normalizer \(normalizer?["type"] as? String ?? "?") (RoBERTa expects none)")
+            }
+        }
         let model = try BytePairModel(vocabulary: vocabulary, merges: merges, endOfWordSuffix: suffix,
                                       unknownToken: fields["unk_token"] as? String, source: url.path)
         let template = try file.specialTokenTemplate()

@@ -36,15 +36,18 @@ public struct WordPieceTokenizer: TextTokenizer {
     public let padId: Int
     public let padToken: String
 
-    let vocabulary: [ExactString: Int]
     let normalizer: BertNormalizer
     let addedTokens: AddedTokenSplitter
     let template: SpecialTokenTemplate
     let unknown: VocabularyToken
     let continuingPrefix: String
     let maxInputCharactersPerWord: Int
-    /// Longest vocabulary entry in scalars: no candidate piece longer than this is looked up.
-    let longestEntry: Int
+    /// Every vocabulary entry, for pieces that start a word.
+    let wordStarts: VocabularyTrie
+    /// Entries that begin with the continuing prefix, prefix removed, for pieces inside a word.
+    let continuations: VocabularyTrie
+    /// Token text of each id.
+    let tokenTexts: [Int: String]
 
     /// Loads a model directory: `tokenizer.json` when present, otherwise `vocab.txt` with the
     /// switches of `tokenizer_config.json` (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`).
@@ -133,7 +136,6 @@ public struct WordPieceTokenizer: TextTokenizer {
 
     init(vocabulary: [ExactString: Int], options: Options, addedTokens: [AddedToken], template: SpecialTokenTemplate,
          unknown: VocabularyToken, pad: VocabularyToken, continuingPrefix: String, maxInputCharactersPerWord: Int) {
-        self.vocabulary = vocabulary
         normalizer = BertNormalizer(cleanText: options.cleanText, handleChineseCharacters: options.handleChineseCharacters,
                                     stripAccents: options.stripAccents, lowercase: options.lowercase)
         self.addedTokens = AddedTokenSplitter(addedTokens)
@@ -143,7 +145,21 @@ public struct WordPieceTokenizer: TextTokenizer {
         self.maxInputCharactersPerWord = maxInputCharactersPerWord
         padId = pad.id
         padToken = pad.text
-        longestEntry = vocabulary.keys.map { $0.text.unicodeScalars.count }.max() ?? 0
+        var wordStarts = VocabularyTrie()
+        var continuations = VocabularyTrie()
+        var tokenTexts: [Int: String] = [:]
+        let prefixScalars = Array(continuingPrefix.unicodeScalars)
+        for (entry, id) in vocabulary {
+            let scalars = Array(entry.text.unicodeScalars)
+            wordStarts.insert(scalars, id: id)
+            if !prefixScalars.isEmpty && scalars.count > prefixScalars.count && scalars.starts(with: prefixScalars) {
+                continuations.insert(scalars.dropFirst(prefixScalars.count), id: id)
+            }
+            tokenTexts[id] = entry.text
+        }
+        self.wordStarts = wordStarts
+        self.continuations = continuations
+        self.tokenTexts = tokenTexts
         let largestId = max(vocabulary.values.max() ?? -1, addedTokens.map(\.id).max() ?? -1)
         vocabularySize = largestId + 1
     }
@@ -180,29 +196,18 @@ public struct WordPieceTokenizer: TextTokenizer {
             output.append(id: unknown.id, token: unknown.text)
             return
         }
-        let prefixLength = continuingPrefix.unicodeScalars.count
-        var pieces = TokenSequence()
+        let firstIndex = output.count
         var start = word.startIndex
         while start < word.endIndex {
-            let room = longestEntry - (start > word.startIndex ? prefixLength : 0)
-            var end = min(word.endIndex, start + max(room, 1))
-            var found: VocabularyToken?
-            while start < end {
-                var candidate = start > word.startIndex ? continuingPrefix : ""
-                candidate.unicodeScalars.append(contentsOf: word[start..<end])
-                if let id = vocabulary[exact: candidate] {
-                    found = VocabularyToken(id: id, text: candidate)
-                    break
-                }
-                end -= 1
-            }
-            guard let found else {
+            let trie = start == word.startIndex ? wordStarts : continuations
+            guard let match = trie.longestMatch(in: word, from: start) else {
+                output.ids.removeSubrange(firstIndex...)
+                output.tokens.removeSubrange(firstIndex...)
                 output.append(id: unknown.id, token: unknown.text)
                 return
             }
-            pieces.append(id: found.id, token: found.text)
-            start = end
+            output.append(id: match.id, token: tokenTexts[match.id] ?? unknown.text)
+            start = match.end
         }
-        output.append(contentsOf: pieces)
     }
 }

@@ -248,9 +248,29 @@ def bytes_to_unicode():
     return dict(zip(visible, [chr(c) for c in characters]))
 
 
+def load_trained(out):
+    """The committed vocab.json + merges.txt of `out`, or None. BPE training breaks ties in hash
+    order, so the vocabularies are trained once and reused; delete them to train again."""
+    vocab_path, merges_path = os.path.join(out, "vocab.json"), os.path.join(out, "merges.txt")
+    if not (os.path.exists(vocab_path) and os.path.exists(merges_path)):
+        return None
+    with open(vocab_path, encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(merges_path, encoding="utf-8") as f:
+        merges = [tuple(line.rstrip("\n").split(" ")) for line in f if line.strip() and not line.startswith("#version")]
+    return vocab, merges
+
+
 def clip_bpe(lines):
     out = os.path.join(ROOT, "clip")
     os.makedirs(out, exist_ok=True)
+    trained = load_trained(out)
+    if trained:
+        vocab, kept = trained
+        reference = CLIPTokenizer(vocab=vocab, merges=kept)
+        reference.backend_tokenizer.save(os.path.join(out, "tokenizer.json"), pretty=False)
+        write_json(os.path.join(ROOT, "expected_clip.json"), encode_all(reference, 77))
+        return
     # Train merges with CLIP's own normalizer and pre-tokenizer, then lay the vocabulary out as
     # CLIP does: 256 byte symbols, the same with "</w>", one token per merge, the two specials.
     trainer_model = Tokenizer(BPE(end_of_word_suffix="</w>"))
@@ -288,6 +308,13 @@ def clip_bpe(lines):
 def roberta_bpe(lines):
     out = os.path.join(ROOT, "roberta")
     os.makedirs(out, exist_ok=True)
+    trained = load_trained(out)
+    if trained:
+        vocab, merges = trained
+        reference = RobertaTokenizer(vocab=vocab, merges=merges)
+        reference.backend_tokenizer.save(os.path.join(out, "tokenizer.json"), pretty=False)
+        write_json(os.path.join(ROOT, "expected_roberta.json"), encode_all(reference, 64))
+        return
     trainer_model = Tokenizer(BPE())
     trainer_model.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = BpeTrainer(vocab_size=2500, min_frequency=2,
@@ -324,6 +351,7 @@ def unicode_classes():
     chinese = BertNormalizer(clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=False)
     strip_lower = BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=True)
     lower_only = normalizers.Lowercase()
+    nfc = normalizers.NFC()
     bert_split = BertPreTokenizer()
     letter = Split(Regex(r"\p{L}"), behavior="removed")
     number = Split(Regex(r"\p{N}"), behavior="removed")
@@ -332,6 +360,7 @@ def unicode_classes():
                                      "regex_letter", "regex_number", "regex_space")}
     strip_lower_map = []  # [code point, replacement] where the replacement differs from the input
     lower_map = []
+    nfc_map = []
     for c in range(0x110000):
         if 0xD800 <= c <= 0xDFFF:
             continue
@@ -359,10 +388,14 @@ def unicode_classes():
         lowered = lower_only.normalize_str(ch)
         if lowered != ch:
             lower_map.append([c, [ord(x) for x in lowered]])
+        composed = nfc.normalize_str(ch)
+        if composed != ch:
+            nfc_map.append([c, [ord(x) for x in composed]])
     return {
         "classes": {name: ranges(values) for name, values in classes.items()},
         "strip_accents_lowercase": run_length(strip_lower_map),
         "lowercase": run_length(lower_map),
+        "nfc": run_length(nfc_map),
     }
 
 
