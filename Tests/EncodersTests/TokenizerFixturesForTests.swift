@@ -46,6 +46,8 @@ enum TokenizerFixtures {
         var pad_id: Int
         var vocabulary_size: Int
         var entries: [Entry]
+        /// Ids of each string of random_strings.json.
+        var random_ids: [[Int]]
         var pairs: [Pair]
         var batch: Batch
         var padded_single: Padded
@@ -89,6 +91,24 @@ enum TokenizerFixtures {
             if truncated.ids != reference.truncated_ids {
                 mismatches.append("entry \(entry.name) truncated to \(expected.max_length): expected "
                     + "\(reference.truncated_ids) got \(truncated.ids)")
+            }
+        }
+        return mismatches + (try randomMismatches(tokenizer, expected: expected))
+    }
+
+    /// Mismatch descriptions for the seeded random strings.
+    static func randomMismatches(_ tokenizer: some TextTokenizer, expected: Expected) throws -> [String] {
+        let data = try Data(contentsOf: directory.appendingPathComponent("random_strings.json"))
+        let texts = try JSONDecoder().decode([String].self, from: data)
+        var mismatches: [String] = []
+        if texts.count != expected.random_ids.count {
+            mismatches.append("random_strings.json has \(texts.count) strings, expected ids \(expected.random_ids.count)")
+        }
+        for (index, (text, ids)) in zip(texts, expected.random_ids).enumerated() {
+            let encoding = tokenizer.encode(text, maxLength: nil)
+            if encoding.ids != ids {
+                mismatches.append("random string \(index) \(text.debugDescription)\n  expected \(ids)\n  got      "
+                    + "\(encoding.ids) \(encoding.tokens)")
             }
         }
         return mismatches

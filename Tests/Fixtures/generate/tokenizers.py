@@ -2,6 +2,7 @@
 
 Writes Tests/Fixtures/tokenizers/:
   hard_strings.json            the corpus of hard strings (invalid UTF-8 stored as base64)
+  random_strings.json          seeded random strings mixing the special characters
   minilm/vocab.txt             the real all-MiniLM-L6-v2 (BERT uncased) vocabulary
   chinese/vocab.txt, tokenizer.json   a tiny cased WordPiece vocabulary of corpus characters
   clip/vocab.json, merges.txt, tokenizer.json      small byte-level BPE, CLIP pipeline
@@ -140,6 +141,28 @@ PAIRS = [
 BATCH = ["a short one", "\u4e2d\u6587\u5fae\u535a\u6d4b\u8bd5\uff0c\u6709\u70b9\u957f\u7684\u53e5\u5b50\u554a", "", "emoji \U0001f602\U0001f602", "Caf\u00e9 na\u00efve"]
 
 
+def random_strings(count=150, seed=1234):
+    """Seeded random strings mixing the characters the scanners and normalizers treat specially."""
+    import random
+    generator = random.Random(seed)
+    pools = [
+        "abcxyzABCXYZ", "0123456789", " ", "  ", "\t\n\r", "'", "'s't're've'm'll'd", "!?.,;:-_()[]{}<>|/\\\"#@$%&*+=~^`",
+        "\u00e9\u00c5\u00f1\u00fc\u00df\u0130\u0131", "\u0301\u0308\u0327\u0323", "\u4eca\u5929\u5fae\u535a\u4e2d\u6587",
+        "\u3002\uff0c\uff01\u3001\u300a\u300b", "\uff21\uff42\uff10\u3000", "\U0001f602\U0001f44d\U0001f3fd\u2764\ufe0f",
+        "\u200d\u200b\u00ad\ufeff\u0000\u0007\u0085", "\u0645\u0631\u062d\u05e9\u05dc", "\u0391\u03b2\u03a3\u03c2\u0416\u0436",
+        "\u3053\u30ab\u30ac\u304c\uac00\ud55c", "\u00a0\u2003\u2028\u3000", "\u2160\u00bd\u00b2\u0663\u0968",
+        "\ufb01\u1e9b\u212b\u2126", "[CLS][SEP]<|endoftext|><s></s>",
+    ]
+    strings = []
+    for _ in range(count):
+        pieces = [generator.choice(generator.choice(pools)) for _ in range(generator.randint(0, 30))]
+        strings.append("".join(pieces))
+    return strings
+
+
+RANDOM_STRINGS = random_strings()
+
+
 def corpus_entries():
     entries = []
     for name, text in HARD_STRINGS:
@@ -191,6 +214,7 @@ def encode_all(tokenizer, max_length):
             encoded = tokenizer(a, b, truncation="longest_first", max_length=length, return_token_type_ids=True)
             pairs.append({"a": a, "b": b, "max_length": length, "ids": encoded["input_ids"],
                           "token_type_ids": encoded["token_type_ids"]})
+    random_ids = [tokenizer(text, add_special_tokens=True)["input_ids"] for text in RANDOM_STRINGS]
     batch = tokenizer(BATCH, padding="longest", return_attention_mask=True, return_token_type_ids=True)
     padded = tokenizer(BATCH[0], padding="max_length", max_length=12, return_attention_mask=True)
     return {
@@ -200,6 +224,7 @@ def encode_all(tokenizer, max_length):
         "pad_id": tokenizer.pad_token_id,
         "vocabulary_size": len(tokenizer),
         "entries": records,
+        "random_ids": random_ids,
         "pairs": pairs,
         "batch": {"texts": BATCH, "ids": batch["input_ids"], "attention_mask": batch["attention_mask"],
                   "token_type_ids": batch["token_type_ids"]},
@@ -422,6 +447,7 @@ def main():
         sys.exit(__doc__)
     os.makedirs(ROOT, exist_ok=True)
     write_json(os.path.join(ROOT, "hard_strings.json"), corpus_entries())
+    write_json(os.path.join(ROOT, "random_strings.json"), RANDOM_STRINGS)
     minilm(sys.argv[1])
     chinese_wordpiece()
     lines = training_text()
