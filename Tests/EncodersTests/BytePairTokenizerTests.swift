@@ -61,6 +61,7 @@ import Testing
         #expect(pieces(.gpt2, "a   ") == ["a", "   "])
         #expect(pieces(.clip, "it's 2024!<|endoftext|>") == ["it", "'s", "2", "0", "2", "4", "!<|", "endoftext", "|>"])
         #expect(pieces(.clip, "<|endoftext|> x") == ["<|endoftext|>", "x"])
+        #expect(pieces(.clipWithoutSpecialTokens, "<|endoftext|> x") == ["<|", "endoftext", "|>", "x"])
     }
 
     @Test func mergesFileErrorsNameTheLine() throws {

@@ -9,7 +9,9 @@ import Foundation
 ///
 /// ```swift
 /// let tokenizer = try WordPieceTokenizer(directory: URL(fileURLWithPath: "all-MiniLM-L6-v2"))
-/// tokenizer.encode("Café 今天", maxLength: 128).ids   // [101, 7668, 1760, 100, 102] (example)
+/// let encoding = tokenizer.encode("Café 今天 tokenization", maxLength: 128)
+/// // encoding.tokens == ["[CLS]", "cafe", "[UNK]", "天", "token", "##ization", "[SEP]"]
+/// // encoding.ids == [101, 7668, 100, 1811, 19204, 3989, 102]
 /// ```
 public struct WordPieceTokenizer: TextTokenizer {
     /// Normalisation switches, as `BertNormalizer` / `tokenizer_config.json` name them.
