@@ -43,6 +43,7 @@ import Testing
         #expect(encoding.count == 77)
         #expect(encoding.tokens.first == "<|startoftext|>" && encoding.tokens.last == "<|endoftext|>")
         #expect(encoding.attentionMask.allSatisfy { $0 == 1 })
+        #expect(encoding.offsets == nil)
         let short = tokenizer.encode("a cat", paddedTo: 77)
         #expect(short.ids.suffix(70).allSatisfy { $0 == tokenizer.padId })
         #expect(short.attentionMask.reduce(0, +) == short.tokens.firstIndex(of: "<|endoftext|>").map { $0 + 1 })

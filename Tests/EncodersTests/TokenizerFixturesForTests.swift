@@ -22,6 +22,8 @@ enum TokenizerFixtures {
             var ids: [Int]
             var tokens: [String]
             var truncated_ids: [Int]
+            /// Code-point spans (`offset_mapping`), for tokenizers that compute offsets.
+            var offsets: [[Int]]?
         }
         struct Pair: Decodable {
             var a: String
@@ -86,6 +88,12 @@ enum TokenizerFixtures {
                       expected \(reference.tokens) \(reference.ids)
                       got      \(encoding.tokens) \(encoding.ids)
                     """)
+            }
+            if let referenceOffsets = reference.offsets {
+                let offsets = encoding.offsets?.map { [$0.lowerBound, $0.upperBound] }
+                if offsets != referenceOffsets {
+                    mismatches.append("entry \(entry.name) offsets: expected \(referenceOffsets) got \(offsets ?? [])")
+                }
             }
             let truncated = tokenizer.encode(entry.text, maxLength: expected.max_length)
             if truncated.ids != reference.truncated_ids {

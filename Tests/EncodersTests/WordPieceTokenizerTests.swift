@@ -47,6 +47,10 @@ import Testing
         #expect(encoding.ids == [101, 7668, 100, 1811, 19204, 3989, 102])
         #expect(encoding.tokenTypeIds == Array(repeating: 0, count: 7))
         #expect(encoding.attentionMask == Array(repeating: 1, count: 7))
+        #expect(encoding.offsets == [0..<0, 0..<4, 5..<6, 6..<7, 8..<13, 13..<20, 0..<0])
+        let pair = tokenizer.encode("Café 今天 tokenization", pair: "a pair", maxLength: nil)
+        #expect(pair.offsets == [0..<0, 0..<4, 5..<6, 6..<7, 8..<13, 13..<20, 0..<0, 0..<1, 2..<6, 0..<0])
+        #expect(tokenizer.encode("a", paddedTo: 5).offsets == [0..<0, 0..<1, 0..<0, 0..<0, 0..<0])
     }
 
     @Test func chineseCharactersAreSplitOnePerToken() throws {

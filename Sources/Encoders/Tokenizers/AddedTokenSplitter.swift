@@ -13,7 +13,8 @@ struct AddedToken: Sendable {
 struct AddedTokenSplitter: Sendable {
     enum Segment: Equatable {
         case text(ArraySlice<Unicode.Scalar>)
-        case token(VocabularyToken)
+        /// A matched added token and its scalar range in the text (stripped whitespace included).
+        case token(VocabularyToken, Range<Int>)
     }
 
     private let tokens: [(scalars: [Unicode.Scalar], token: AddedToken)]
@@ -44,7 +45,7 @@ struct AddedTokenSplitter: Sendable {
                 while matchEnd < scalars.count && scalars[matchEnd].properties.isWhitespace { matchEnd += 1 }
             }
             if textStart < matchStart { segments.append(.text(scalars[textStart..<matchStart])) }
-            segments.append(.token(VocabularyToken(id: match.token.id, text: match.token.content)))
+            segments.append(.token(VocabularyToken(id: match.token.id, text: match.token.content), matchStart..<matchEnd))
             textStart = matchEnd
             index = matchEnd
         }

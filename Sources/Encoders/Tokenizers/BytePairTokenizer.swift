@@ -239,7 +239,7 @@ public struct BytePairTokenizer: TextTokenizer {
         var output = TokenSequence()
         for segment in addedTokens.split(Array(text.unicodeScalars)) {
             switch segment {
-            case .token(let token):
+            case .token(let token, _):
                 output.append(id: token.id, token: token.text)
             case .text(let scalars):
                 switch flavour {

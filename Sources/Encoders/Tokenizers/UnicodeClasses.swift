@@ -172,25 +172,53 @@ enum UnicodeClasses {
         }
     }
 
-    /// NFD as `BertNormalizer`'s accent stripping computes it: the reference's tables lack the
-    /// decomposition of U+11938 (DIVES AKURU VOWEL SIGN O, Unicode 13.0), a starter (combining
-    /// class 0), so the runs between occurrences are decomposed on their own.
-    static func bertDecomposition(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        guard scalars.contains(where: { $0.value == 0x11938 }) else {
-            return canonicalDecomposition(scalars)
-        }
-        var output: [Unicode.Scalar] = []
-        var run: [Unicode.Scalar] = []
-        for scalar in scalars {
-            if scalar.value == 0x11938 {
-                output += canonicalDecomposition(run)
-                output.append(scalar)
-                run.removeAll()
+    /// NFD in place as `BertNormalizer`'s accent stripping computes it, carrying each scalar's
+    /// origin: every scalar is replaced by its full canonical decomposition, then each run of
+    /// combining marks is stably sorted by combining class (canonical ordering). The reference's
+    /// tables lack the decomposition of U+11938 (DIVES AKURU VOWEL SIGN O, Unicode 13.0), which
+    /// therefore stays whole.
+    static func bertDecompose(_ scalars: inout [Unicode.Scalar], origins: inout [Int]) {
+        var decomposed: [Unicode.Scalar] = []
+        var decomposedOrigins: [Int] = []
+        decomposed.reserveCapacity(scalars.count + 8)
+        decomposedOrigins.reserveCapacity(scalars.count + 8)
+        for (scalar, origin) in zip(scalars, origins) {
+            if isNormalizationStable(scalar) || scalar.value == 0x11938 {
+                decomposed.append(scalar)
+                decomposedOrigins.append(origin)
             } else {
-                run.append(scalar)
+                let parts = DecompositionCache.shared.decomposition(of: scalar)
+                decomposed += parts
+                for _ in parts { decomposedOrigins.append(origin) }
             }
         }
-        return output + canonicalDecomposition(run)
+        // Canonical ordering: insertion sort (stable) inside each run of non-zero combining classes.
+        var position = 0
+        while position < decomposed.count {
+            guard combiningClass(decomposed[position]) != 0 else {
+                position += 1
+                continue
+            }
+            let runStart = position
+            while position < decomposed.count && combiningClass(decomposed[position]) != 0 { position += 1 }
+            if position - runStart > 1 {
+                for index in (runStart + 1)..<position {
+                    var current = index
+                    while current > runStart && combiningClass(decomposed[current - 1]) > combiningClass(decomposed[current]) {
+                        decomposed.swapAt(current - 1, current)
+                        decomposedOrigins.swapAt(current - 1, current)
+                        current -= 1
+                    }
+                }
+            }
+        }
+        scalars = decomposed
+        origins = decomposedOrigins
+    }
+
+    @inline(__always)
+    static func combiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
+        scalar.value < 0x300 ? 0 : scalar.properties.canonicalCombiningClass.rawValue
     }
 
     /// Full (possibly multi-scalar) lower-case mapping of one scalar, as Rust's `char::to_lowercase`.
@@ -228,19 +256,32 @@ enum UnicodeClasses {
             || (0x20000...0x2A6DF).contains(value)
     }
 
-    /// Canonical decomposition (NFD) of a run of scalars.
-    static func canonicalDecomposition(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        if scalars.allSatisfy(isNormalizationStable) { return scalars }
-        var text = String()
-        text.unicodeScalars.append(contentsOf: scalars)
-        return Array(text.decomposedStringWithCanonicalMapping.unicodeScalars)
-    }
-
     /// Canonical composition (NFC) of a run of scalars.
     static func canonicalComposition(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         if scalars.allSatisfy({ $0.value < 0x300 || isNormalizationStable($0) }) { return scalars }
         var text = String()
         text.unicodeScalars.append(contentsOf: scalars)
         return Array(text.precomposedStringWithCanonicalMapping.unicodeScalars)
+    }
+}
+
+/// Full canonical decompositions of single scalars, computed once each (Foundation's NFD).
+final class DecompositionCache: @unchecked Sendable {
+    static let shared = DecompositionCache()
+
+    private let lock = NSLock()
+    private var decompositions: [UInt32: [Unicode.Scalar]] = [:]
+
+    func decomposition(of scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+        lock.lock()
+        let cached = decompositions[scalar.value]
+        lock.unlock()
+        if let cached { return cached }
+        let parts = Array(String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars)
+        lock.lock()
+        if decompositions.count >= 65_536 { decompositions.removeAll(keepingCapacity: true) }
+        decompositions[scalar.value] = parts
+        lock.unlock()
+        return parts
     }
 }

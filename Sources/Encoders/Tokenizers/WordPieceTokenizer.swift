@@ -179,37 +179,42 @@ public struct WordPieceTokenizer: TextTokenizer {
     }
 
     func modelTokens(_ text: String) -> TokenSequence {
-        var output = TokenSequence()
+        var output = TokenSequence(tracksOffsets: true)
         for segment in addedTokens.split(Array(text.unicodeScalars)) {
             switch segment {
-            case .token(let token):
-                output.append(id: token.id, token: token.text)
+            case .token(let token, let range):
+                output.append(id: token.id, token: token.text, offset: range)
             case .text(let scalars):
-                let normalized = normalizer.normalize(Array(scalars))
-                for word in BertPreTokenizer.words(normalized) { appendWordPieces(word, to: &output) }
+                let (normalized, origins) = normalizer.normalizeAligned(scalars)
+                for word in BertPreTokenizer.words(normalized) { appendWordPieces(word, origins: origins, to: &output) }
             }
         }
         return output
     }
 
     /// Greedy longest-match-first split of one word; the whole word is `[UNK]` when any part fails.
-    func appendWordPieces(_ word: ArraySlice<Unicode.Scalar>, to output: inout TokenSequence) {
+    /// `origins` maps each normalised scalar to its index in the text (for offsets).
+    func appendWordPieces(_ word: ArraySlice<Unicode.Scalar>, origins: [Int], to output: inout TokenSequence) {
+        guard let last = word.indices.last else { return }
+        let wordOffset = origins[word.startIndex]..<(origins[last] + 1)
         if word.count > maxInputCharactersPerWord {
-            output.append(id: unknown.id, token: unknown.text)
+            output.append(id: unknown.id, token: unknown.text, offset: wordOffset)
             return
         }
-        let firstIndex = output.count
+        var pieces = TokenSequence(tracksOffsets: true)
         var start = word.startIndex
         while start < word.endIndex {
             let trie = start == word.startIndex ? wordStarts : continuations
             guard let match = trie.longestMatch(in: word, from: start) else {
-                output.ids.removeSubrange(firstIndex...)
-                output.tokens.removeSubrange(firstIndex...)
-                output.append(id: unknown.id, token: unknown.text)
+                output.append(id: unknown.id, token: unknown.text, offset: wordOffset)
                 return
             }
-            output.append(id: match.id, token: tokenTexts[match.id] ?? unknown.text)
+            pieces.append(id: match.id, token: tokenTexts[match.id] ?? unknown.text,
+                          offset: origins[start]..<(origins[match.end - 1] + 1))
             start = match.end
         }
+        output.ids += pieces.ids
+        output.tokens += pieces.tokens
+        output.offsets? += pieces.offsets ?? []
     }
 }

@@ -196,18 +196,22 @@ def write_json(path, value):
         f.write("\n")
 
 
-def encode_all(tokenizer, max_length):
+def encode_all(tokenizer, max_length, offsets=False):
+    """Reference encodings; `offsets` adds each token's code-point span (offset_mapping)."""
     texts = corpus_texts()
     records = []
     for (name, _), text in zip(HARD_STRINGS, texts):
-        full = tokenizer(text, add_special_tokens=True)
+        full = tokenizer(text, add_special_tokens=True, return_offsets_mapping=offsets)
         truncated = tokenizer(text, add_special_tokens=True, truncation=True, max_length=max_length)
-        records.append({
+        record = {
             "name": name,
             "ids": full["input_ids"],
             "tokens": tokenizer.convert_ids_to_tokens(full["input_ids"]),
             "truncated_ids": truncated["input_ids"],
-        })
+        }
+        if offsets:
+            record["offsets"] = [list(span) for span in full["offset_mapping"]]
+        records.append(record)
     pairs = []
     for a, b in PAIRS:
         for length in (16, max_length):
@@ -240,7 +244,7 @@ def minilm(source_dir):
         shutil.copy(os.path.join(source_dir, name), os.path.join(out, name))
     reference = AutoTokenizer.from_pretrained(source_dir)
     assert reference.backend_tokenizer.normalizer.__class__.__name__ == "BertNormalizer"
-    write_json(os.path.join(ROOT, "expected_minilm.json"), encode_all(reference, 128))
+    write_json(os.path.join(ROOT, "expected_minilm.json"), encode_all(reference, 128, offsets=True))
 
 
 def chinese_wordpiece():
@@ -258,7 +262,7 @@ def chinese_wordpiece():
     backend = reference.backend_tokenizer
     assert backend.normalizer.__getstate__() is not None
     backend.save(os.path.join(out, "tokenizer.json"), pretty=False)
-    write_json(os.path.join(ROOT, "expected_chinese.json"), encode_all(reference, 64))
+    write_json(os.path.join(ROOT, "expected_chinese.json"), encode_all(reference, 64, offsets=True))
 
 
 def bytes_to_unicode():
