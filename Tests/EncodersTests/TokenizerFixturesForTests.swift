@@ -50,6 +50,8 @@ enum TokenizerFixtures {
         var entries: [Entry]
         /// Ids of each string of random_strings.json.
         var random_ids: [[Int]]
+        /// Offsets of each random string, for tokenizers that compute offsets.
+        var random_offsets: [[[Int]]]?
         var pairs: [Pair]
         var batch: Batch
         var padded_single: Padded
@@ -117,6 +119,13 @@ enum TokenizerFixtures {
             if encoding.ids != ids {
                 mismatches.append("random string \(index) \(text.debugDescription)\n  expected \(ids)\n  got      "
                     + "\(encoding.ids) \(encoding.tokens)")
+            }
+            if let referenceOffsets = expected.random_offsets?[index] {
+                let offsets = encoding.offsets?.map { [$0.lowerBound, $0.upperBound] }
+                if offsets != referenceOffsets {
+                    mismatches.append("random string \(index) \(text.debugDescription) offsets: expected "
+                        + "\(referenceOffsets) got \(offsets ?? [])")
+                }
             }
         }
         return mismatches

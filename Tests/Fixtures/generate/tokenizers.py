@@ -218,7 +218,8 @@ def encode_all(tokenizer, max_length, offsets=False):
             encoded = tokenizer(a, b, truncation="longest_first", max_length=length, return_token_type_ids=True)
             pairs.append({"a": a, "b": b, "max_length": length, "ids": encoded["input_ids"],
                           "token_type_ids": encoded["token_type_ids"]})
-    random_ids = [tokenizer(text, add_special_tokens=True)["input_ids"] for text in RANDOM_STRINGS]
+    random_encodings = [tokenizer(text, add_special_tokens=True, return_offsets_mapping=offsets) for text in RANDOM_STRINGS]
+    random_ids = [encoding["input_ids"] for encoding in random_encodings]
     batch = tokenizer(BATCH, padding="longest", return_attention_mask=True, return_token_type_ids=True)
     padded = tokenizer(BATCH[0], padding="max_length", max_length=12, return_attention_mask=True)
     return {
@@ -229,6 +230,8 @@ def encode_all(tokenizer, max_length, offsets=False):
         "vocabulary_size": len(tokenizer),
         "entries": records,
         "random_ids": random_ids,
+        "random_offsets": [[list(span) for span in encoding["offset_mapping"]] for encoding in random_encodings]
+        if offsets else None,
         "pairs": pairs,
         "batch": {"texts": BATCH, "ids": batch["input_ids"], "attention_mask": batch["attention_mask"],
                   "token_type_ids": batch["token_type_ids"]},
