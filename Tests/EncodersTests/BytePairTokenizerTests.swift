@@ -43,6 +43,7 @@ import Testing
         #expect(encoding.count == 77)
         #expect(encoding.tokens.first == "<|startoftext|>" && encoding.tokens.last == "<|endoftext|>")
         #expect(encoding.attentionMask.allSatisfy { $0 == 1 })
+        #expect(encoding.offsets == nil)
         let short = tokenizer.encode("a cat", paddedTo: 77)
         #expect(short.ids.suffix(70).allSatisfy { $0 == tokenizer.padId })
         #expect(short.attentionMask.reduce(0, +) == short.tokens.firstIndex(of: "<|endoftext|>").map { $0 + 1 })
@@ -61,6 +62,7 @@ import Testing
         #expect(pieces(.gpt2, "a   ") == ["a", "   "])
         #expect(pieces(.clip, "it's 2024!<|endoftext|>") == ["it", "'s", "2", "0", "2", "4", "!<|", "endoftext", "|>"])
         #expect(pieces(.clip, "<|endoftext|> x") == ["<|endoftext|>", "x"])
+        #expect(pieces(.clipWithoutSpecialTokens, "<|endoftext|> x") == ["<|", "endoftext", "|>", "x"])
     }
 
     @Test func mergesFileErrorsNameTheLine() throws {

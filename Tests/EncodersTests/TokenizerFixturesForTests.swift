@@ -22,6 +22,8 @@ enum TokenizerFixtures {
             var ids: [Int]
             var tokens: [String]
             var truncated_ids: [Int]
+            /// Code-point spans (`offset_mapping`), for tokenizers that compute offsets.
+            var offsets: [[Int]]?
         }
         struct Pair: Decodable {
             var a: String
@@ -46,6 +48,10 @@ enum TokenizerFixtures {
         var pad_id: Int
         var vocabulary_size: Int
         var entries: [Entry]
+        /// Ids of each string of random_strings.json.
+        var random_ids: [[Int]]
+        /// Offsets of each random string, for tokenizers that compute offsets.
+        var random_offsets: [[[Int]]]?
         var pairs: [Pair]
         var batch: Batch
         var padded_single: Padded
@@ -85,10 +91,41 @@ enum TokenizerFixtures {
                       got      \(encoding.tokens) \(encoding.ids)
                     """)
             }
+            if let referenceOffsets = reference.offsets {
+                let offsets = encoding.offsets?.map { [$0.lowerBound, $0.upperBound] }
+                if offsets != referenceOffsets {
+                    mismatches.append("entry \(entry.name) offsets: expected \(referenceOffsets) got \(offsets ?? [])")
+                }
+            }
             let truncated = tokenizer.encode(entry.text, maxLength: expected.max_length)
             if truncated.ids != reference.truncated_ids {
                 mismatches.append("entry \(entry.name) truncated to \(expected.max_length): expected "
                     + "\(reference.truncated_ids) got \(truncated.ids)")
+            }
+        }
+        return mismatches + (try randomMismatches(tokenizer, expected: expected))
+    }
+
+    /// Mismatch descriptions for the seeded random strings.
+    static func randomMismatches(_ tokenizer: some TextTokenizer, expected: Expected) throws -> [String] {
+        let data = try Data(contentsOf: directory.appendingPathComponent("random_strings.json"))
+        let texts = try JSONDecoder().decode([String].self, from: data)
+        var mismatches: [String] = []
+        if texts.count != expected.random_ids.count {
+            mismatches.append("random_strings.json has \(texts.count) strings, expected ids \(expected.random_ids.count)")
+        }
+        for (index, (text, ids)) in zip(texts, expected.random_ids).enumerated() {
+            let encoding = tokenizer.encode(text, maxLength: nil)
+            if encoding.ids != ids {
+                mismatches.append("random string \(index) \(text.debugDescription)\n  expected \(ids)\n  got      "
+                    + "\(encoding.ids) \(encoding.tokens)")
+            }
+            if let referenceOffsets = expected.random_offsets?[index] {
+                let offsets = encoding.offsets?.map { [$0.lowerBound, $0.upperBound] }
+                if offsets != referenceOffsets {
+                    mismatches.append("random string \(index) \(text.debugDescription) offsets: expected "
+                        + "\(referenceOffsets) got \(offsets ?? [])")
+                }
             }
         }
         return mismatches

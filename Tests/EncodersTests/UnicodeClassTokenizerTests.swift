@@ -23,6 +23,7 @@ import Testing
         var classes: [String: [[Int]]]
         var strip_accents_lowercase: Mapping
         var lowercase: Mapping
+        var nfc: Mapping
     }
 
     static let fixture: Fixture? = {
@@ -127,6 +128,12 @@ import Testing
             for scalar in scalars { UnicodeClasses.appendLowercase(scalar, to: &output) }
             return output
         }
+        #expect(wrong.isEmpty, "\(wrong.joined(separator: "\n"))")
+    }
+
+    @Test func canonicalCompositionOfEveryCodePoint() throws {
+        let fixture = try #require(Self.fixture)
+        let wrong = Self.mappingDisagreements(fixture.nfc) { UnicodeClasses.canonicalComposition($0) }
         #expect(wrong.isEmpty, "\(wrong.joined(separator: "\n"))")
     }
 }

@@ -39,6 +39,20 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
     }
 
+    @Test func documentedExampleEncodesAsTheReference() throws {
+        // transformers 5.23 AutoTokenizer on all-MiniLM-L6-v2: same ids and tokens.
+        let tokenizer = try WordPieceTokenizer(directory: Self.minilmDirectory)
+        let encoding = tokenizer.encode("Café 今天 tokenization", maxLength: 128)
+        #expect(encoding.tokens == ["[CLS]", "cafe", "[UNK]", "天", "token", "##ization", "[SEP]"])
+        #expect(encoding.ids == [101, 7668, 100, 1811, 19204, 3989, 102])
+        #expect(encoding.tokenTypeIds == Array(repeating: 0, count: 7))
+        #expect(encoding.attentionMask == Array(repeating: 1, count: 7))
+        #expect(encoding.offsets == [0..<0, 0..<4, 5..<6, 6..<7, 8..<13, 13..<20, 0..<0])
+        let pair = tokenizer.encode("Café 今天 tokenization", pair: "a pair", maxLength: nil)
+        #expect(pair.offsets == [0..<0, 0..<4, 5..<6, 6..<7, 8..<13, 13..<20, 0..<0, 0..<1, 2..<6, 0..<0])
+        #expect(tokenizer.encode("a", paddedTo: 5).offsets == [0..<0, 0..<1, 0..<0, 0..<0, 0..<0])
+    }
+
     @Test func chineseCharactersAreSplitOnePerToken() throws {
         let tokenizer = try WordPieceTokenizer(vocabFile: Self.chineseDirectory.appendingPathComponent("vocab.txt"),
                                                options: .init(lowercase: false))

@@ -13,17 +13,18 @@ struct AddedToken: Sendable {
 struct AddedTokenSplitter: Sendable {
     enum Segment: Equatable {
         case text(ArraySlice<Unicode.Scalar>)
-        case token(VocabularyToken)
+        /// A matched added token and its scalar range in the text (stripped whitespace included).
+        case token(VocabularyToken, Range<Int>)
     }
 
     private let tokens: [(scalars: [Unicode.Scalar], token: AddedToken)]
-    private let firstScalars: Set<Unicode.Scalar>
+    private let firstScalars: [Unicode.Scalar]
 
     init(_ tokens: [AddedToken]) {
         self.tokens = tokens.filter { !$0.content.isEmpty }
             .map { (Array($0.content.unicodeScalars), $0) }
             .sorted { $0.scalars.count > $1.scalars.count }
-        firstScalars = Set(self.tokens.compactMap(\.scalars.first))
+        firstScalars = Array(Set(self.tokens.compactMap(\.scalars.first)))
     }
 
     func split(_ scalars: [Unicode.Scalar]) -> [Segment] {
@@ -44,7 +45,7 @@ struct AddedTokenSplitter: Sendable {
                 while matchEnd < scalars.count && scalars[matchEnd].properties.isWhitespace { matchEnd += 1 }
             }
             if textStart < matchStart { segments.append(.text(scalars[textStart..<matchStart])) }
-            segments.append(.token(VocabularyToken(id: match.token.id, text: match.token.content)))
+            segments.append(.token(VocabularyToken(id: match.token.id, text: match.token.content), matchStart..<matchEnd))
             textStart = matchEnd
             index = matchEnd
         }

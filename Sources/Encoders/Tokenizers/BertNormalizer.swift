@@ -12,35 +12,62 @@ struct BertNormalizer: Sendable {
     var stripAccents: Bool? = nil
     var lowercase = true
 
+    /// The normalised scalars of `input`.
     func normalize(_ input: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        normalizeAligned(input[...]).scalars
+    }
+
+    /// The normalised scalars and, for each, the index in `input` of the scalar it comes from
+    /// (decomposed marks, case expansions and the spaces around CJK ideographs point at their
+    /// source scalar), which gives Hugging Face's offsets.
+    func normalizeAligned(_ input: ArraySlice<Unicode.Scalar>) -> (scalars: [Unicode.Scalar], origins: [Int]) {
         var scalars: [Unicode.Scalar] = []
+        var origins: [Int] = []
         scalars.reserveCapacity(input.count + 8)
-        for scalar in input {
+        origins.reserveCapacity(input.count + 8)
+        for index in input.indices {
+            let scalar = input[index]
             if cleanText {
                 if UnicodeClasses.isBertRemoved(scalar) { continue }
                 if UnicodeClasses.isBertWhitespace(scalar) {
                     scalars.append(" ")
+                    origins.append(index)
                     continue
                 }
             }
             if handleChineseCharacters && UnicodeClasses.isChineseCharacter(scalar) {
-                scalars.append(" ")
-                scalars.append(scalar)
-                scalars.append(" ")
+                scalars += [" ", scalar, " "]
+                origins += [index, index, index]
             } else {
                 scalars.append(scalar)
+                origins.append(index)
             }
         }
-        if stripAccents ?? lowercase {
-            scalars = UnicodeClasses.bertDecomposition(scalars).filter { !UnicodeClasses.isBertNonspacingMark($0) }
+        if stripAccents ?? lowercase, !scalars.allSatisfy(UnicodeClasses.isNormalizationStable) {
+            UnicodeClasses.bertDecompose(&scalars, origins: &origins)
+            var kept = 0
+            for position in scalars.indices where !UnicodeClasses.isBertNonspacingMark(scalars[position]) {
+                scalars[kept] = scalars[position]
+                origins[kept] = origins[position]
+                kept += 1
+            }
+            scalars.removeSubrange(kept...)
+            origins.removeSubrange(kept...)
         }
         if lowercase {
             var lowered: [Unicode.Scalar] = []
+            var loweredOrigins: [Int] = []
             lowered.reserveCapacity(scalars.count)
-            for scalar in scalars { UnicodeClasses.appendLowercase(scalar, to: &lowered) }
+            loweredOrigins.reserveCapacity(scalars.count)
+            for (scalar, origin) in zip(scalars, origins) {
+                let before = lowered.count
+                UnicodeClasses.appendLowercase(scalar, to: &lowered)
+                for _ in before..<lowered.count { loweredOrigins.append(origin) }
+            }
             scalars = lowered
+            origins = loweredOrigins
         }
-        return scalars
+        return (scalars, origins)
     }
 }
 

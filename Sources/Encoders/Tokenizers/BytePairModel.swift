@@ -1,8 +1,8 @@
 import Foundation
 
 /// The byte-pair-encoding model of `tokenizers` (`models.BPE` without dropout): a word's symbols
-/// are merged pair by pair, always the adjacent pair with the lowest merge rank first, until no
-/// listed merge applies. Results are cached per word.
+/// are merged pair by pair, always the adjacent pair with the lowest merge rank first (leftmost
+/// on ties), until no listed merge applies. Results are cached per word.
 final class BytePairModel: @unchecked Sendable {
     struct Merge {
         var rank: Int
@@ -39,7 +39,7 @@ final class BytePairModel: @unchecked Sendable {
                 throw TokenizerError.malformedFile(
                     path: source, reason: "merge \(rank + 1) \"\(left) \(right)\" makes \(left + right), which is not in the vocabulary")
             }
-            let key = UInt64(leftId) << 32 | UInt64(rightId)
+            let key = Self.pairKey(leftId, rightId)
             if table[key] == nil { table[key] = Merge(rank: rank, result: result) }
         }
         self.merges = table
@@ -86,31 +86,100 @@ final class BytePairModel: @unchecked Sendable {
                 symbols.append(unknown.id)
             }
         }
-        while symbols.count > 1 {
-            var best: Merge?
-            var bestPair: UInt64 = 0
-            for index in 0..<(symbols.count - 1) {
-                let key = UInt64(symbols[index]) << 32 | UInt64(symbols[index + 1])
-                if let merge = merges[key], merge.rank < (best?.rank ?? Int.max) {
-                    best = merge
-                    bestPair = key
-                }
+        return mergeAll(symbols)
+    }
+
+    /// `tokenizers`' `Word::merge_all`: a queue of candidate merges ordered by (rank, position);
+    /// popping the best one merges it if it is still current and queues the two pairs it forms
+    /// with its neighbours. O(n log n) in the word's length.
+    private func mergeAll(_ initial: [Int]) -> [Int] {
+        guard initial.count > 1 else { return initial }
+        var ids = initial
+        var previous = Array(-1..<(initial.count - 1))
+        var next = Array(1...initial.count)
+        next[initial.count - 1] = -1
+        var removed = [Bool](repeating: false, count: initial.count)
+        var queue = MergeQueue()
+        for position in 0..<(ids.count - 1) {
+            if let merge = merges[Self.pairKey(ids[position], ids[position + 1])] {
+                queue.push(rank: merge.rank, position: position, result: merge.result)
             }
-            guard let best else { break }
-            var merged: [Int] = []
-            merged.reserveCapacity(symbols.count)
-            var index = 0
-            while index < symbols.count {
-                if index + 1 < symbols.count, UInt64(symbols[index]) << 32 | UInt64(symbols[index + 1]) == bestPair {
-                    merged.append(best.result)
-                    index += 2
-                } else {
-                    merged.append(symbols[index])
-                    index += 1
-                }
-            }
-            symbols = merged
         }
-        return symbols
+        while let top = queue.pop() {
+            let position = top.position
+            if removed[position] { continue }
+            let right = next[position]
+            if right < 0 { continue }
+            guard let current = merges[Self.pairKey(ids[position], ids[right])], current.result == top.result else {
+                continue
+            }
+            ids[position] = top.result
+            removed[right] = true
+            let afterRight = next[right]
+            next[position] = afterRight
+            if afterRight >= 0 { previous[afterRight] = position }
+            let left = previous[position]
+            if left >= 0, let merge = merges[Self.pairKey(ids[left], ids[position])] {
+                queue.push(rank: merge.rank, position: left, result: merge.result)
+            }
+            if afterRight >= 0, let merge = merges[Self.pairKey(ids[position], ids[afterRight])] {
+                queue.push(rank: merge.rank, position: position, result: merge.result)
+            }
+        }
+        var result: [Int] = []
+        result.reserveCapacity(ids.count)
+        for position in ids.indices where !removed[position] { result.append(ids[position]) }
+        return result
+    }
+
+    @inline(__always)
+    static func pairKey(_ left: Int, _ right: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: left) << 32 | UInt64(truncatingIfNeeded: right) & 0xFFFF_FFFF
+    }
+}
+
+/// A binary min-heap of candidate merges ordered by rank, then position.
+struct MergeQueue {
+    struct Entry {
+        var rank: Int
+        var position: Int
+        var result: Int
+
+        @inline(__always)
+        func precedes(_ other: Entry) -> Bool {
+            rank != other.rank ? rank < other.rank : position < other.position
+        }
+    }
+
+    private var heap: [Entry] = []
+
+    mutating func push(rank: Int, position: Int, result: Int) {
+        heap.append(Entry(rank: rank, position: position, result: result))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].precedes(heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let first = heap.first else { return nil }
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return first }
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var best = parent
+            if left < heap.count && heap[left].precedes(heap[best]) { best = left }
+            if right < heap.count && heap[right].precedes(heap[best]) { best = right }
+            if best == parent { break }
+            heap.swapAt(parent, best)
+            parent = best
+        }
+        return first
     }
 }

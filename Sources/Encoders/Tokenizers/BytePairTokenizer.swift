@@ -27,6 +27,10 @@ public struct BytePairTokenizer: TextTokenizer {
     let model: BytePairModel
     let addedTokens: AddedTokenSplitter
     let template: SpecialTokenTemplate
+    /// The first split: CLIP's pattern (with or without its special-token alternatives) or GPT-2's.
+    let splitPattern: PreTokenizationPattern
+    /// CLIP's byte-level step also splits each piece with GPT-2's pattern (`use_regex`).
+    let splitsPiecesAgain: Bool
 
     /// Loads `tokenizer.json` when the directory has one, else `vocab.json` + `merges.txt` with
     /// the given flavour's special tokens.
@@ -123,19 +127,53 @@ public struct BytePairTokenizer: TextTokenizer {
         let suffix = fields["end_of_word_suffix"] as? String ?? ""
         let prefix = fields["continuing_subword_prefix"] as? String ?? ""
         guard prefix.isEmpty else { throw file.unsupported("BPE continuing_subword_prefix \(prefix.debugDescription)") }
+        for (key, meaning) in [("byte_fallback", "BPE byte_fallback"), ("ignore_merges", "BPE ignore_merges"),
+                               ("fuse_unk", "BPE fuse_unk")] where fields[key] as? Bool == true {
+            throw file.unsupported(meaning)
+        }
         let preTokenizer = file.root["pre_tokenizer"] as? [String: Any]
         let flavour: Flavour
+        var splitPattern = PreTokenizationPattern.gpt2
+        var splitsPiecesAgain = true
         switch preTokenizer?["type"] as? String {
         case "Sequence" where suffix == "</w>":
+            let steps = preTokenizer?["pretokenizers"] as? [[String: Any]] ?? []
+            let pattern = (steps.first?["pattern"] as? [String: Any])?["Regex"] as? String
+            let clipPattern = #"'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"#
+            let specialAlternatives = #"<\|startoftext\|>|<\|endoftext\|>|"#
+            guard steps.count == 2, steps[0]["type"] as? String == "Split", steps[0]["invert"] as? Bool == true,
+                  steps[1]["type"] as? String == "ByteLevel", steps[1]["add_prefix_space"] as? Bool != true,
+                  pattern == clipPattern || pattern == specialAlternatives + clipPattern else {
+                throw file.unsupported("pre_tokenizer Sequence other than CLIP's Split + ByteLevel "
+                    + "(pattern \(pattern?.debugDescription ?? "none"))")
+            }
+            splitPattern = pattern == clipPattern ? .clipWithoutSpecialTokens : .clip
+            splitsPiecesAgain = steps[1]["use_regex"] as? Bool ?? true
             flavour = .clip
         case "ByteLevel" where suffix.isEmpty:
             guard preTokenizer?["add_prefix_space"] as? Bool != true else {
                 throw file.unsupported("ByteLevel pre-tokenizer with add_prefix_space")
             }
+            guard preTokenizer?["use_regex"] as? Bool != false else {
+                throw file.unsupported("ByteLevel pre-tokenizer with use_regex false")
+            }
             flavour = .roberta
         default:
             throw file.unsupported("pre_tokenizer \(preTokenizer?["type"] as? String ?? "null") with end_of_word_suffix "
                 + "\(suffix.debugDescription) (expected CLIP's Sequence with </w> or RoBERTa's ByteLevel)")
+        }
+        let normalizer = file.root["normalizer"] as? [String: Any]
+        let normalizerSteps = (normalizer?["normalizers"] as? [[String: Any]])?.compactMap { $0["type"] as? String }
+        switch flavour {
+        case .clip:
+            guard normalizer?["type"] as? String == "Sequence", normalizerSteps == ["NFC", "Replace", "Lowercase"] else {
+                throw file.unsupported("normalizer \(normalizer?["type"] as? String ?? "null") "
+                    + "(CLIP expects Sequence of NFC, Replace, Lowercase)")
+            }
+        case .roberta:
+            guard normalizer == nil else {
+                throw file.unsupported("normalizer \(normalizer?["type"] as? String ?? "?") (RoBERTa expects none)")
+            }
         }
         let model = try BytePairModel(vocabulary: vocabulary, merges: merges, endOfWordSuffix: suffix,
                                       unknownToken: fields["unk_token"] as? String, source: url.path)
@@ -144,12 +182,15 @@ public struct BytePairTokenizer: TextTokenizer {
         let pad = file.padding()
             ?? vocabulary[exact: padText].map { VocabularyToken(id: $0, text: padText) }
             ?? template.end
-        self.init(flavour: flavour, model: model, addedTokens: try file.addedTokens(), template: template, pad: pad)
+        self.init(flavour: flavour, model: model, addedTokens: try file.addedTokens(), template: template, pad: pad,
+                  splitPattern: splitPattern, splitsPiecesAgain: splitsPiecesAgain)
     }
 
     init(flavour: Flavour, model: BytePairModel, addedTokens: [AddedToken], template: SpecialTokenTemplate,
-         pad: VocabularyToken) {
+         pad: VocabularyToken, splitPattern: PreTokenizationPattern? = nil, splitsPiecesAgain: Bool = true) {
         self.flavour = flavour
+        self.splitPattern = splitPattern ?? (flavour == .clip ? .clip : .gpt2)
+        self.splitsPiecesAgain = splitsPiecesAgain
         self.model = model
         self.addedTokens = AddedTokenSplitter(addedTokens)
         self.template = template
@@ -198,19 +239,23 @@ public struct BytePairTokenizer: TextTokenizer {
         var output = TokenSequence()
         for segment in addedTokens.split(Array(text.unicodeScalars)) {
             switch segment {
-            case .token(let token):
+            case .token(let token, _):
                 output.append(id: token.id, token: token.text)
             case .text(let scalars):
                 switch flavour {
                 case .clip:
                     let normalized = ClipNormalizer.normalize(scalars)
-                    for piece in PreTokenizationPattern.clip.pieces(normalized[...]) {
+                    for piece in splitPattern.pieces(normalized[...]) {
+                        guard splitsPiecesAgain else {
+                            model.appendTokens(of: ByteLevelAlphabet.encode(normalized[piece]), to: &output)
+                            continue
+                        }
                         for word in PreTokenizationPattern.gpt2.pieces(normalized[piece]) {
                             model.appendTokens(of: ByteLevelAlphabet.encode(normalized[word]), to: &output)
                         }
                     }
                 case .roberta:
-                    for word in PreTokenizationPattern.gpt2.pieces(scalars) {
+                    for word in splitPattern.pieces(scalars) {
                         model.appendTokens(of: ByteLevelAlphabet.encode(scalars[word]), to: &output)
                     }
                 }

@@ -9,12 +9,18 @@ public struct Encoding: Equatable, Sendable {
     public var tokenTypeIds: [Int]
     public var attentionMask: [Int]
     public var tokens: [String]
+    /// For each position, the range of Unicode scalar (code point) indices of the input text the
+    /// token comes from, as `transformers`' `offset_mapping`; `0..<0` for special and padding
+    /// tokens; in a pair, ranges index each token's own text. `nil` where the tokenizer does not
+    /// compute offsets (`BytePairTokenizer`).
+    public var offsets: [Range<Int>]?
 
-    public init(ids: [Int], tokenTypeIds: [Int], attentionMask: [Int], tokens: [String]) {
+    public init(ids: [Int], tokenTypeIds: [Int], attentionMask: [Int], tokens: [String], offsets: [Range<Int>]? = nil) {
         self.ids = ids
         self.tokenTypeIds = tokenTypeIds
         self.attentionMask = attentionMask
         self.tokens = tokens
+        self.offsets = offsets
     }
 
     /// Number of positions, padding included.
@@ -30,6 +36,7 @@ public struct Encoding: Equatable, Sendable {
         result.tokenTypeIds += Array(repeating: 0, count: missing)
         result.attentionMask += Array(repeating: 0, count: missing)
         result.tokens += Array(repeating: padToken, count: missing)
+        result.offsets = offsets.map { $0 + Array(repeating: 0..<0, count: missing) }
         return result
     }
 }

@@ -7,6 +7,8 @@ enum PreTokenizationPattern: Sendable {
     /// CLIP (`Split` with `invert`, whitespace dropped):
     /// `<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+`.
     case clip
+    /// CLIP's pattern without the two special-token alternatives (older `tokenizer.json` files).
+    case clipWithoutSpecialTokens
 
     private enum CharacterClass { case letter, number, space, other }
 
@@ -29,8 +31,8 @@ enum PreTokenizationPattern: Sendable {
                 let next = Self.gpt2Match(scalars, at: index)
                 result.append(index..<next)
                 index = next
-            case .clip:
-                if let next = Self.clipMatch(scalars, at: index) {
+            case .clip, .clipWithoutSpecialTokens:
+                if let next = Self.clipMatch(scalars, at: index, specialTokens: self == .clip) {
                     result.append(index..<next)
                     index = next
                 } else {
@@ -83,9 +85,11 @@ enum PreTokenizationPattern: Sendable {
     private static let endOfText = Array("<|endoftext|>".unicodeScalars)
 
     /// End of the CLIP match at `index`, or nil when the scalar is whitespace (dropped).
-    private static func clipMatch(_ scalars: ArraySlice<Unicode.Scalar>, at index: Int) -> Int? {
-        for literal in [startOfText, endOfText] where scalars[index...].starts(with: literal) {
-            return index + literal.count
+    private static func clipMatch(_ scalars: ArraySlice<Unicode.Scalar>, at index: Int, specialTokens: Bool) -> Int? {
+        if specialTokens && scalars[index] == "<" {
+            for literal in [startOfText, endOfText] where scalars[index...].starts(with: literal) {
+                return index + literal.count
+            }
         }
         let contraction = contractionLength(scalars, at: index)
         if contraction > 0 { return index + contraction }

@@ -8,24 +8,30 @@ struct VocabularyToken: Sendable, Equatable {
 struct TokenSequence: Sendable, Equatable {
     var ids: [Int] = []
     var tokens: [String] = []
+    /// Scalar ranges in the input text, when the tokenizer tracks them.
+    var offsets: [Range<Int>]?
+
+    init(tracksOffsets: Bool = false) {
+        offsets = tracksOffsets ? [] : nil
+    }
 
     var count: Int { ids.count }
 
-    mutating func append(id: Int, token: String) {
+    mutating func append(id: Int, token: String, offset: Range<Int> = 0..<0) {
         ids.append(id)
         tokens.append(token)
-    }
-
-    mutating func append(contentsOf other: TokenSequence) {
-        ids += other.ids
-        tokens += other.tokens
+        offsets?.append(offset)
     }
 
     /// Keeps the first `length` tokens (truncation from the right, as Hugging Face's default).
     func prefix(_ length: Int) -> TokenSequence {
         guard length < ids.count else { return self }
         let kept = max(0, length)
-        return TokenSequence(ids: Array(ids.prefix(kept)), tokens: Array(tokens.prefix(kept)))
+        var result = self
+        result.ids = Array(ids.prefix(kept))
+        result.tokens = Array(tokens.prefix(kept))
+        result.offsets = offsets.map { Array($0.prefix(kept)) }
+        return result
     }
 }
 
@@ -69,23 +75,27 @@ struct SpecialTokenTemplate: Sendable {
                 first = first.prefix(room)
             }
         }
+        let none: Range<Int> = 0..<0
         var ids = [start.id] + first.ids + [end.id]
         var tokens = [start.text] + first.tokens + [end.text]
+        var offsets = first.offsets.map { [none] + $0 + [none] }
         var typeIds = Array(repeating: 0, count: ids.count)
         if let second {
             switch style {
             case .bert:
                 ids += second.ids + [end.id]
                 tokens += second.tokens + [end.text]
+                offsets = offsets.flatMap { head in second.offsets.map { head + $0 + [none] } }
                 typeIds += Array(repeating: 1, count: second.count + 1)
             case .roberta:
                 ids += [end.id] + second.ids + [end.id]
                 tokens += [end.text] + second.tokens + [end.text]
+                offsets = offsets.flatMap { head in second.offsets.map { head + [none] + $0 + [none] } }
                 typeIds += Array(repeating: 0, count: second.count + 2)
             }
         }
         return Encoding(ids: ids, tokenTypeIds: typeIds, attentionMask: Array(repeating: 1, count: ids.count),
-                        tokens: tokens)
+                        tokens: tokens, offsets: offsets)
     }
 
     /// Lengths kept for a pair of `firstCount` and `secondCount` tokens within `room` positions.

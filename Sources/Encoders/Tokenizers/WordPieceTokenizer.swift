@@ -9,7 +9,9 @@ import Foundation
 ///
 /// ```swift
 /// let tokenizer = try WordPieceTokenizer(directory: URL(fileURLWithPath: "all-MiniLM-L6-v2"))
-/// tokenizer.encode("Café 今天", maxLength: 128).ids   // [101, 7668, 1760, 100, 102] (example)
+/// let encoding = tokenizer.encode("Café 今天 tokenization", maxLength: 128)
+/// // encoding.tokens == ["[CLS]", "cafe", "[UNK]", "天", "token", "##ization", "[SEP]"]
+/// // encoding.ids == [101, 7668, 100, 1811, 19204, 3989, 102]
 /// ```
 public struct WordPieceTokenizer: TextTokenizer {
     /// Normalisation switches, as `BertNormalizer` / `tokenizer_config.json` name them.
@@ -36,15 +38,18 @@ public struct WordPieceTokenizer: TextTokenizer {
     public let padId: Int
     public let padToken: String
 
-    let vocabulary: [ExactString: Int]
     let normalizer: BertNormalizer
     let addedTokens: AddedTokenSplitter
     let template: SpecialTokenTemplate
     let unknown: VocabularyToken
     let continuingPrefix: String
     let maxInputCharactersPerWord: Int
-    /// Longest vocabulary entry in scalars: no candidate piece longer than this is looked up.
-    let longestEntry: Int
+    /// Every vocabulary entry, for pieces that start a word.
+    let wordStarts: VocabularyTrie
+    /// Entries that begin with the continuing prefix, prefix removed, for pieces inside a word.
+    let continuations: VocabularyTrie
+    /// Token text of each id.
+    let tokenTexts: [Int: String]
 
     /// Loads a model directory: `tokenizer.json` when present, otherwise `vocab.txt` with the
     /// switches of `tokenizer_config.json` (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`).
@@ -133,7 +138,6 @@ public struct WordPieceTokenizer: TextTokenizer {
 
     init(vocabulary: [ExactString: Int], options: Options, addedTokens: [AddedToken], template: SpecialTokenTemplate,
          unknown: VocabularyToken, pad: VocabularyToken, continuingPrefix: String, maxInputCharactersPerWord: Int) {
-        self.vocabulary = vocabulary
         normalizer = BertNormalizer(cleanText: options.cleanText, handleChineseCharacters: options.handleChineseCharacters,
                                     stripAccents: options.stripAccents, lowercase: options.lowercase)
         self.addedTokens = AddedTokenSplitter(addedTokens)
@@ -143,7 +147,21 @@ public struct WordPieceTokenizer: TextTokenizer {
         self.maxInputCharactersPerWord = maxInputCharactersPerWord
         padId = pad.id
         padToken = pad.text
-        longestEntry = vocabulary.keys.map { $0.text.unicodeScalars.count }.max() ?? 0
+        var wordStarts = VocabularyTrie()
+        var continuations = VocabularyTrie()
+        var tokenTexts: [Int: String] = [:]
+        let prefixScalars = Array(continuingPrefix.unicodeScalars)
+        for (entry, id) in vocabulary {
+            let scalars = Array(entry.text.unicodeScalars)
+            wordStarts.insert(scalars, id: id)
+            if !prefixScalars.isEmpty && scalars.count > prefixScalars.count && scalars.starts(with: prefixScalars) {
+                continuations.insert(scalars.dropFirst(prefixScalars.count), id: id)
+            }
+            tokenTexts[id] = entry.text
+        }
+        self.wordStarts = wordStarts
+        self.continuations = continuations
+        self.tokenTexts = tokenTexts
         let largestId = max(vocabulary.values.max() ?? -1, addedTokens.map(\.id).max() ?? -1)
         vocabularySize = largestId + 1
     }
@@ -161,48 +179,42 @@ public struct WordPieceTokenizer: TextTokenizer {
     }
 
     func modelTokens(_ text: String) -> TokenSequence {
-        var output = TokenSequence()
+        var output = TokenSequence(tracksOffsets: true)
         for segment in addedTokens.split(Array(text.unicodeScalars)) {
             switch segment {
-            case .token(let token):
-                output.append(id: token.id, token: token.text)
+            case .token(let token, let range):
+                output.append(id: token.id, token: token.text, offset: range)
             case .text(let scalars):
-                let normalized = normalizer.normalize(Array(scalars))
-                for word in BertPreTokenizer.words(normalized) { appendWordPieces(word, to: &output) }
+                let (normalized, origins) = normalizer.normalizeAligned(scalars)
+                for word in BertPreTokenizer.words(normalized) { appendWordPieces(word, origins: origins, to: &output) }
             }
         }
         return output
     }
 
     /// Greedy longest-match-first split of one word; the whole word is `[UNK]` when any part fails.
-    func appendWordPieces(_ word: ArraySlice<Unicode.Scalar>, to output: inout TokenSequence) {
+    /// `origins` maps each normalised scalar to its index in the text (for offsets).
+    func appendWordPieces(_ word: ArraySlice<Unicode.Scalar>, origins: [Int], to output: inout TokenSequence) {
+        guard let last = word.indices.last else { return }
+        let wordOffset = origins[word.startIndex]..<(origins[last] + 1)
         if word.count > maxInputCharactersPerWord {
-            output.append(id: unknown.id, token: unknown.text)
+            output.append(id: unknown.id, token: unknown.text, offset: wordOffset)
             return
         }
-        let prefixLength = continuingPrefix.unicodeScalars.count
-        var pieces = TokenSequence()
+        var pieces = TokenSequence(tracksOffsets: true)
         var start = word.startIndex
         while start < word.endIndex {
-            let room = longestEntry - (start > word.startIndex ? prefixLength : 0)
-            var end = min(word.endIndex, start + max(room, 1))
-            var found: VocabularyToken?
-            while start < end {
-                var candidate = start > word.startIndex ? continuingPrefix : ""
-                candidate.unicodeScalars.append(contentsOf: word[start..<end])
-                if let id = vocabulary[exact: candidate] {
-                    found = VocabularyToken(id: id, text: candidate)
-                    break
-                }
-                end -= 1
-            }
-            guard let found else {
-                output.append(id: unknown.id, token: unknown.text)
+            let trie = start == word.startIndex ? wordStarts : continuations
+            guard let match = trie.longestMatch(in: word, from: start) else {
+                output.append(id: unknown.id, token: unknown.text, offset: wordOffset)
                 return
             }
-            pieces.append(id: found.id, token: found.text)
-            start = end
+            pieces.append(id: match.id, token: tokenTexts[match.id] ?? unknown.text,
+                          offset: origins[start]..<(origins[match.end - 1] + 1))
+            start = match.end
         }
-        output.append(contentsOf: pieces)
+        output.ids += pieces.ids
+        output.tokens += pieces.tokens
+        output.offsets? += pieces.offsets ?? []
     }
 }

@@ -2,6 +2,7 @@
 
 Writes Tests/Fixtures/tokenizers/:
   hard_strings.json            the corpus of hard strings (invalid UTF-8 stored as base64)
+  random_strings.json          seeded random strings mixing the special characters
   minilm/vocab.txt             the real all-MiniLM-L6-v2 (BERT uncased) vocabulary
   chinese/vocab.txt, tokenizer.json   a tiny cased WordPiece vocabulary of corpus characters
   clip/vocab.json, merges.txt, tokenizer.json      small byte-level BPE, CLIP pipeline
@@ -140,6 +141,28 @@ PAIRS = [
 BATCH = ["a short one", "\u4e2d\u6587\u5fae\u535a\u6d4b\u8bd5\uff0c\u6709\u70b9\u957f\u7684\u53e5\u5b50\u554a", "", "emoji \U0001f602\U0001f602", "Caf\u00e9 na\u00efve"]
 
 
+def random_strings(count=150, seed=1234):
+    """Seeded random strings mixing the characters the scanners and normalizers treat specially."""
+    import random
+    generator = random.Random(seed)
+    pools = [
+        "abcxyzABCXYZ", "0123456789", " ", "  ", "\t\n\r", "'", "'s't're've'm'll'd", "!?.,;:-_()[]{}<>|/\\\"#@$%&*+=~^`",
+        "\u00e9\u00c5\u00f1\u00fc\u00df\u0130\u0131", "\u0301\u0308\u0327\u0323", "\u4eca\u5929\u5fae\u535a\u4e2d\u6587",
+        "\u3002\uff0c\uff01\u3001\u300a\u300b", "\uff21\uff42\uff10\u3000", "\U0001f602\U0001f44d\U0001f3fd\u2764\ufe0f",
+        "\u200d\u200b\u00ad\ufeff\u0000\u0007\u0085", "\u0645\u0631\u062d\u05e9\u05dc", "\u0391\u03b2\u03a3\u03c2\u0416\u0436",
+        "\u3053\u30ab\u30ac\u304c\uac00\ud55c", "\u00a0\u2003\u2028\u3000", "\u2160\u00bd\u00b2\u0663\u0968",
+        "\ufb01\u1e9b\u212b\u2126", "[CLS][SEP]<|endoftext|><s></s>",
+    ]
+    strings = []
+    for _ in range(count):
+        pieces = [generator.choice(generator.choice(pools)) for _ in range(generator.randint(0, 30))]
+        strings.append("".join(pieces))
+    return strings
+
+
+RANDOM_STRINGS = random_strings()
+
+
 def corpus_entries():
     entries = []
     for name, text in HARD_STRINGS:
@@ -173,24 +196,30 @@ def write_json(path, value):
         f.write("\n")
 
 
-def encode_all(tokenizer, max_length):
+def encode_all(tokenizer, max_length, offsets=False):
+    """Reference encodings; `offsets` adds each token's code-point span (offset_mapping)."""
     texts = corpus_texts()
     records = []
     for (name, _), text in zip(HARD_STRINGS, texts):
-        full = tokenizer(text, add_special_tokens=True)
+        full = tokenizer(text, add_special_tokens=True, return_offsets_mapping=offsets)
         truncated = tokenizer(text, add_special_tokens=True, truncation=True, max_length=max_length)
-        records.append({
+        record = {
             "name": name,
             "ids": full["input_ids"],
             "tokens": tokenizer.convert_ids_to_tokens(full["input_ids"]),
             "truncated_ids": truncated["input_ids"],
-        })
+        }
+        if offsets:
+            record["offsets"] = [list(span) for span in full["offset_mapping"]]
+        records.append(record)
     pairs = []
     for a, b in PAIRS:
         for length in (16, max_length):
             encoded = tokenizer(a, b, truncation="longest_first", max_length=length, return_token_type_ids=True)
             pairs.append({"a": a, "b": b, "max_length": length, "ids": encoded["input_ids"],
                           "token_type_ids": encoded["token_type_ids"]})
+    random_encodings = [tokenizer(text, add_special_tokens=True, return_offsets_mapping=offsets) for text in RANDOM_STRINGS]
+    random_ids = [encoding["input_ids"] for encoding in random_encodings]
     batch = tokenizer(BATCH, padding="longest", return_attention_mask=True, return_token_type_ids=True)
     padded = tokenizer(BATCH[0], padding="max_length", max_length=12, return_attention_mask=True)
     return {
@@ -200,6 +229,9 @@ def encode_all(tokenizer, max_length):
         "pad_id": tokenizer.pad_token_id,
         "vocabulary_size": len(tokenizer),
         "entries": records,
+        "random_ids": random_ids,
+        "random_offsets": [[list(span) for span in encoding["offset_mapping"]] for encoding in random_encodings]
+        if offsets else None,
         "pairs": pairs,
         "batch": {"texts": BATCH, "ids": batch["input_ids"], "attention_mask": batch["attention_mask"],
                   "token_type_ids": batch["token_type_ids"]},
@@ -215,7 +247,7 @@ def minilm(source_dir):
         shutil.copy(os.path.join(source_dir, name), os.path.join(out, name))
     reference = AutoTokenizer.from_pretrained(source_dir)
     assert reference.backend_tokenizer.normalizer.__class__.__name__ == "BertNormalizer"
-    write_json(os.path.join(ROOT, "expected_minilm.json"), encode_all(reference, 128))
+    write_json(os.path.join(ROOT, "expected_minilm.json"), encode_all(reference, 128, offsets=True))
 
 
 def chinese_wordpiece():
@@ -233,7 +265,7 @@ def chinese_wordpiece():
     backend = reference.backend_tokenizer
     assert backend.normalizer.__getstate__() is not None
     backend.save(os.path.join(out, "tokenizer.json"), pretty=False)
-    write_json(os.path.join(ROOT, "expected_chinese.json"), encode_all(reference, 64))
+    write_json(os.path.join(ROOT, "expected_chinese.json"), encode_all(reference, 64, offsets=True))
 
 
 def bytes_to_unicode():
@@ -248,9 +280,29 @@ def bytes_to_unicode():
     return dict(zip(visible, [chr(c) for c in characters]))
 
 
+def load_trained(out):
+    """The committed vocab.json + merges.txt of `out`, or None. BPE training breaks ties in hash
+    order, so the vocabularies are trained once and reused; delete them to train again."""
+    vocab_path, merges_path = os.path.join(out, "vocab.json"), os.path.join(out, "merges.txt")
+    if not (os.path.exists(vocab_path) and os.path.exists(merges_path)):
+        return None
+    with open(vocab_path, encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(merges_path, encoding="utf-8") as f:
+        merges = [tuple(line.rstrip("\n").split(" ")) for line in f if line.strip() and not line.startswith("#version")]
+    return vocab, merges
+
+
 def clip_bpe(lines):
     out = os.path.join(ROOT, "clip")
     os.makedirs(out, exist_ok=True)
+    trained = load_trained(out)
+    if trained:
+        vocab, kept = trained
+        reference = CLIPTokenizer(vocab=vocab, merges=kept)
+        reference.backend_tokenizer.save(os.path.join(out, "tokenizer.json"), pretty=False)
+        write_json(os.path.join(ROOT, "expected_clip.json"), encode_all(reference, 77))
+        return
     # Train merges with CLIP's own normalizer and pre-tokenizer, then lay the vocabulary out as
     # CLIP does: 256 byte symbols, the same with "</w>", one token per merge, the two specials.
     trainer_model = Tokenizer(BPE(end_of_word_suffix="</w>"))
@@ -288,6 +340,13 @@ def clip_bpe(lines):
 def roberta_bpe(lines):
     out = os.path.join(ROOT, "roberta")
     os.makedirs(out, exist_ok=True)
+    trained = load_trained(out)
+    if trained:
+        vocab, merges = trained
+        reference = RobertaTokenizer(vocab=vocab, merges=merges)
+        reference.backend_tokenizer.save(os.path.join(out, "tokenizer.json"), pretty=False)
+        write_json(os.path.join(ROOT, "expected_roberta.json"), encode_all(reference, 64))
+        return
     trainer_model = Tokenizer(BPE())
     trainer_model.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = BpeTrainer(vocab_size=2500, min_frequency=2,
@@ -324,6 +383,7 @@ def unicode_classes():
     chinese = BertNormalizer(clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=False)
     strip_lower = BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=True)
     lower_only = normalizers.Lowercase()
+    nfc = normalizers.NFC()
     bert_split = BertPreTokenizer()
     letter = Split(Regex(r"\p{L}"), behavior="removed")
     number = Split(Regex(r"\p{N}"), behavior="removed")
@@ -332,6 +392,7 @@ def unicode_classes():
                                      "regex_letter", "regex_number", "regex_space")}
     strip_lower_map = []  # [code point, replacement] where the replacement differs from the input
     lower_map = []
+    nfc_map = []
     for c in range(0x110000):
         if 0xD800 <= c <= 0xDFFF:
             continue
@@ -359,10 +420,14 @@ def unicode_classes():
         lowered = lower_only.normalize_str(ch)
         if lowered != ch:
             lower_map.append([c, [ord(x) for x in lowered]])
+        composed = nfc.normalize_str(ch)
+        if composed != ch:
+            nfc_map.append([c, [ord(x) for x in composed]])
     return {
         "classes": {name: ranges(values) for name, values in classes.items()},
         "strip_accents_lowercase": run_length(strip_lower_map),
         "lowercase": run_length(lower_map),
+        "nfc": run_length(nfc_map),
     }
 
 
@@ -389,6 +454,7 @@ def main():
         sys.exit(__doc__)
     os.makedirs(ROOT, exist_ok=True)
     write_json(os.path.join(ROOT, "hard_strings.json"), corpus_entries())
+    write_json(os.path.join(ROOT, "random_strings.json"), RANDOM_STRINGS)
     minilm(sys.argv[1])
     chinese_wordpiece()
     lines = training_text()
