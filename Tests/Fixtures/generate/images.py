@@ -25,13 +25,17 @@ Preprocessing references:
   - CLIP and the custom configurations: transformers' CLIPImageProcessorPil itself.
 """
 import json
-import os
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import zlib
 from pathlib import Path
+
+# This folder holds tokenizers.py, which would shadow the tokenizers package that
+# transformers imports.
+sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
 import numpy as np
 import torch
@@ -104,14 +108,23 @@ def png_chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def write_png(path, samples, color_type, bit_depth):
-    """samples: HxWxC array of uint8 or uint16 (big-endian in the file), no interlace."""
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def write_png(path, samples, color_type, bit_depth, interlaced=False):
+    """samples: HxWxC array of uint8 or uint16 (big-endian in the file); Adam7 if interlaced."""
     height, width = samples.shape[:2]
     dtype = ">u2" if bit_depth == 16 else "u1"
-    rows = samples.astype(dtype).reshape(height, -1)
-    raw = b"".join(b"\x00" + row.tobytes() for row in rows)
+    passes = ADAM7 if interlaced else [(0, 0, 1, 1)]
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        sub = samples[y0::dy, x0::dx]
+        if sub.shape[0] == 0 or sub.shape[1] == 0:
+            continue
+        rows = sub.astype(dtype).reshape(sub.shape[0], -1)
+        raw += b"".join(b"\x00" + row.tobytes() for row in rows)
     data = b"\x89PNG\r\n\x1a\n"
-    data += png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0))
+    data += png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 1 if interlaced else 0))
     data += png_chunk(b"IDAT", zlib.compress(raw, 9))
     data += png_chunk(b"IEND", b"")
     Path(path).write_bytes(data)
@@ -202,6 +215,11 @@ def make_decoding_fixtures():
     ]:
         path = save_pil(image, name, **options)
         add_decode_case(name, pil_reference(path))
+
+    write_png(OUT / "png_interlaced_61x47.png", small, color_type=2, bit_depth=8, interlaced=True)
+    add_decode_case("png_interlaced_61x47.png", pil_reference(OUT / "png_interlaced_61x47.png"))
+    path = save_pil(Image.fromarray(tall).quantize(colors=16, dither=Image.Dither.NONE), "png_palette_4bit_33x65.png", bits=4)
+    add_decode_case("png_palette_4bit_33x65.png", pil_reference(path))
 
     rng = np.random.default_rng(16)
     rgb16 = small.astype(np.uint16) * 257 + rng.integers(0, 257, small.shape).astype(np.uint16)
