@@ -43,7 +43,7 @@ enum ImageFixtures {
             if let preset = try? container.decode(String.self, forKey: .config) {
                 configuration = .preset(preset)
             } else {
-                let object = try container.decode(JSONValue.self, forKey: .config)
+                let object = try container.decode(ImageFixtureJSONValue.self, forKey: .config)
                 configuration = .json(try JSONEncoder().encode(object))
             }
         }
@@ -77,8 +77,8 @@ enum ImageFixtures {
 }
 
 /// Any JSON value, to carry a configuration object through from the index.
-enum JSONValue: Codable {
-    case number(Double), integer(Int), string(String), bool(Bool), array([JSONValue]), object([String: JSONValue]), null
+enum ImageFixtureJSONValue: Codable {
+    case number(Double), integer(Int), string(String), bool(Bool), array([ImageFixtureJSONValue]), object([String: ImageFixtureJSONValue]), null
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -87,8 +87,8 @@ enum JSONValue: Codable {
         else if let value = try? container.decode(Int.self) { self = .integer(value) }
         else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else if let value = try? container.decode([ImageFixtureJSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: ImageFixtureJSONValue].self)) }
     }
 
     func encode(to encoder: Encoder) throws {
@@ -241,7 +241,7 @@ enum JSONValue: Codable {
 
     /// Random byte flips in valid files: each decode ends with an image or an error.
     @Test func damagedFilesNeverCrash() throws {
-        var generator = SplitMix64(seed: 7)
+        var generator = ImageDamageGenerator(seed: 7)
         for file in ["jpeg_progressive_240x160.jpg", "png_rgba_33x65.png", "gif_interlaced_61x47.gif",
                      "webp_alpha_lossless_33x65.webp", "jpeg_ycck_61x47.jpg"] {
             let original = try ImageFixtures.bytes(file)
@@ -267,7 +267,7 @@ enum JSONValue: Codable {
 }
 
 /// A small deterministic generator for the damage test (splitmix64).
-struct SplitMix64 {
+struct ImageDamageGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

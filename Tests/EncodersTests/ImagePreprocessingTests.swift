@@ -92,6 +92,23 @@ import Tensors
         #expect(exact.mean == [0.5, 0.5, 0.5])
         #expect(exact.resample == .bilinear)
 
+        // microsoft/resnet-50 (ConvNextImageProcessor with crop_pct): 256 bicubic, crop 224.
+        let resnet = try JSONDecoder().decode(ImagePreprocessing.self, from: Data("""
+        {"crop_pct": 0.875, "do_normalize": true, "do_resize": true,
+         "feature_extractor_type": "ConvNextFeatureExtractor", "image_mean": [0.485, 0.456, 0.406],
+         "image_std": [0.229, 0.224, 0.225], "resample": 3, "size": 224}
+        """.utf8))
+        #expect(resnet.size == .shortestEdge(256))
+        #expect(resnet.centerCrops && resnet.cropHeight == 224 && resnet.cropWidth == 224)
+        #expect(resnet.resample == .bicubic)
+        #expect(resnet.mean == ImagePreprocessing.imagenet.mean)
+        let warped = try JSONDecoder().decode(ImagePreprocessing.self, from: Data("""
+        {"crop_pct": 0.875, "size": {"shortest_edge": 384}}
+        """.utf8))
+        #expect(warped.size == .exact(height: 384, width: 384))
+        #expect(!warped.centerCrops)
+        #expect(warped.outputSize(width: 500, height: 375) == (384, 384))
+
         let roundTrip = try JSONDecoder().decode(ImagePreprocessing.self, from: JSONEncoder().encode(ImagePreprocessing.imagenet))
         #expect(roundTrip == .imagenet)
     }
@@ -107,6 +124,7 @@ import Tensors
             (#"{"image_std": [0.5, 0, 0.5]}"#, "image_std contains 0"),
             (#"{"size": {"longest_edge": 1333}}"#, "size needs shortest_edge"),
             (#"{"do_resize": "yes"}"#, "do_resize"),
+            (#"{"crop_pct": 1.5}"#, "crop_pct is 1.5"),
         ] {
             let url = directory.appendingPathComponent("preprocessor_config.json")
             try Data(json.utf8).write(to: url)

@@ -370,6 +370,15 @@ def make_preprocessing_fixtures():
         label = "x".join(str(v) for v in size.values())
         add_preprocess_case(f"{Path(image_file).stem}_{filters[code]}_{label}", image_file, config, tensor)
 
+    # ConvNextImageProcessor's crop_pct (Hugging Face ResNet checkpoints): shortest edge to
+    # int(32 / 0.875) = 36, then a 32 x 32 center crop.
+    from transformers import ConvNextImageProcessorPil
+    config = {"size": {"shortest_edge": 32}, "crop_pct": 0.875, "resample": 3,
+              "image_mean": IMAGENET_MEAN, "image_std": IMAGENET_STD}
+    processor = ConvNextImageProcessorPil(**config)
+    tensor = processor(images=Image.fromarray(pil_reference(OUT / "jpeg_444_33x65.jpg")), return_tensors="pt")["pixel_values"][0]
+    add_preprocess_case("jpeg_444_33x65_convnext_crop_pct", "jpeg_444_33x65.jpg", config, tensor)
+
     # torchvision rounding: Resize(40) makes 61x47 into 51x40; CenterCrop(36) then starts at
     # round(7.5) = 8 (Python rounds half to even), where floor division gives 7.
     source = Image.fromarray(pil_reference(OUT / "png_rgb_61x47.png"))
