@@ -206,6 +206,7 @@ enum ImageFixtureJSONValue: Codable {
         ("bomb_100000x100000.png", "image of 100000x100000 = 10000000000 pixels is over the limit of 89478485 pixels"),
         ("bomb_60000x60000.jpg", "image of 60000x60000 = 3600000000 pixels is over the limit of 89478485 pixels"),
         ("bomb_65535x65535.gif", "image of 65535x65535 = 4294836225 pixels is over the limit of 89478485 pixels"),
+        ("bomb_frame_65535x65535.gif", "image of 65535x65535 = 4294836225 pixels is over the limit of 89478485 pixels"),
         ("no_such_file.jpg", "cannot read the file (no such file)"),
     ])
     func corruptFilesGiveTheirError(_ file: String, _ expected: String) {

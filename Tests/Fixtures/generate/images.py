@@ -307,6 +307,10 @@ def make_corrupt_fixtures():
     jpeg[sof + 5: sof + 9] = struct.pack(">HH", 60000, 60000)
     (OUT / "bomb_60000x60000.jpg").write_bytes(bytes(jpeg))
     (OUT / "bomb_65535x65535.gif").write_bytes(b"GIF89a" + struct.pack("<HH", 65535, 65535) + b"\x00\x00\x00" + b";")
+    # A 10 x 10 canvas whose one frame claims 65535 x 65535 pixels.
+    frame_bomb = b"GIF89a" + struct.pack("<HH", 10, 10) + b"\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff"
+    frame_bomb += b"," + struct.pack("<HHHH", 0, 0, 65535, 65535) + b"\x00" + b"\x02\x02\x4c\x01\x00;"
+    (OUT / "bomb_frame_65535x65535.gif").write_bytes(frame_bomb)
 
 
 # ---------------------------------------------------------------- preprocessing fixtures
