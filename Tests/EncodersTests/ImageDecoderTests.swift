@@ -259,12 +259,52 @@ enum ImageFixtureJSONValue: Codable {
         }
     }
 
+    /// Headers declaring huge images, built in memory: refused from the header alone.
+    @Test func headerBombsInMemoryAreRefused() {
+        func littleEndian32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        // WebP lossless (VP8L) header: 16384 x 16384.
+        let webp = Array("RIFF".utf8) + littleEndian32(18) + Array("WEBPVP8L".utf8) + littleEndian32(6)
+            + [0x2F, 0xFF, 0xFF, 0xFF, 0x0F, 0x00]
+        // BMP with BITMAPINFOHEADER: 100000 x 100000 at 24 bits.
+        var bmp = Array("BM".utf8) + littleEndian32(54) + littleEndian32(0) + littleEndian32(54)
+        bmp += littleEndian32(40) + littleEndian32(100_000) + littleEndian32(100_000) + [1, 0, 24, 0]
+        bmp += [UInt8](repeating: 0, count: 24)
+        for (bytes, name, side) in [(webp, "bomb.webp", 16384), (bmp, "bomb.bmp", 100_000)] {
+            #expect(throws: ImageDecodingError.tooManyPixels(file: name, width: side, height: side, limit: ImageDecoder.defaultMaximumPixelCount)) {
+                try ImageDecoder().decode(bytes, name: name)
+            }
+        }
+    }
+
+    /// Decoders keep no shared state: decoding every fixture on several threads at once
+    /// gives the same pixels as decoding it alone.
+    @Test func concurrentDecodingMatchesSerial() throws {
+        let files = ImageFixtures.index.decode.map(\.file)
+        let serial = try files.map { try ImageDecoder().decode(contentsOf: ImageFixtures.url($0)) }
+        let results = ConcurrentResults(count: files.count * 4)
+        DispatchQueue.concurrentPerform(iterations: files.count * 4) { index in
+            results.store(index, try? ImageDecoder().decode(contentsOf: ImageFixtures.url(files[index % files.count])))
+        }
+        for index in 0..<(files.count * 4) {
+            #expect(results.value(index) == serial[index % files.count], "\(files[index % files.count])")
+        }
+    }
+
     @Test func compositingOnWhiteRoundsToNearest() {
         let rgba: [UInt8] = [0, 100, 255, 0, 0, 100, 255, 128, 0, 100, 255, 255, 10, 20, 30, 1]
         let image = rgba.withUnsafeBufferPointer { RGBImage.compositingOnWhite(width: 4, height: 1, rgba: $0) }
         // (c*a + 255*(255-a)) / 255, rounded: a=0 white, a=128 half way, a=255 unchanged.
         #expect(image.pixels == [255, 255, 255, 127, 177, 255, 0, 100, 255, 254, 254, 254])
     }
+}
+
+/// Results written from several threads, each index by one thread.
+final class ConcurrentResults: @unchecked Sendable {
+    private var images: [RGBImage?]
+    private let lock = NSLock()
+    init(count: Int) { images = Array(repeating: nil, count: count) }
+    func store(_ index: Int, _ image: RGBImage?) { lock.lock(); images[index] = image; lock.unlock() }
+    func value(_ index: Int) -> RGBImage? { lock.lock(); defer { lock.unlock() }; return images[index] }
 }
 
 /// A small deterministic generator for the damage test (splitmix64).
