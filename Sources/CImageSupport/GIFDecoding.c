@@ -94,6 +94,15 @@ mmf_image_status mmf_decode_gif(const uint8_t *data, size_t size, uint64_t max_p
             mmf_set_message(image, palette ? "the first frame is empty" : "the first frame has no colour table");
             return MMF_IMAGE_CORRUPT;
         }
+        if ((uint64_t)frame->Width * (uint64_t)frame->Height > max_pixels) {
+            // A frame far larger than its canvas would still cost its full decoding time.
+            int ignored;
+            DGifCloseFile(gif, &ignored);
+            mmf_image_release(image);
+            image->width = (uint32_t)frame->Width;
+            image->height = (uint32_t)frame->Height;
+            return MMF_IMAGE_TOO_MANY_PIXELS;
+        }
         size_t frame_width = (size_t)frame->Width;
         GifPixelType *line = malloc(frame_width);
         if (!line) {

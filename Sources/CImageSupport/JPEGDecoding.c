@@ -16,6 +16,7 @@ typedef struct {
     struct jpeg_error_mgr manager;
     jmp_buf jump;
     int premature_end;
+    int corrupt_data;
     char message[JMSG_LENGTH_MAX];
 } mmf_jpeg_errors;
 
@@ -33,7 +34,11 @@ static void mmf_jpeg_error_exit(j_common_ptr info) {
 static void mmf_jpeg_emit_message(j_common_ptr info, int level) {
     mmf_jpeg_errors *errors = (mmf_jpeg_errors *)info->err;
     if (level < 0) {
-        if (info->err->msg_code == JWRN_JPEG_EOF) errors->premature_end = 1;
+        if (info->err->msg_code == JWRN_JPEG_EOF) {
+            errors->premature_end = 1;
+        } else {
+            errors->corrupt_data = 1;
+        }
         info->err->num_warnings++;
     }
 }
@@ -62,7 +67,8 @@ mmf_image_status mmf_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_
     errors.manager.emit_message = mmf_jpeg_emit_message;
     errors.manager.output_message = mmf_jpeg_output_message;
     if (setjmp(errors.jump)) {
-        int truncated = errors.premature_end;
+        // Data that ran out without first looking damaged is a cut-short file.
+        int truncated = errors.premature_end && !errors.corrupt_data;
         jpeg_destroy_decompress(&info);
         mmf_image_release(image);
         mmf_set_message(image, "%s", errors.message);

@@ -21,8 +21,11 @@ import Tensors
 /// (`ImagePreprocessing(contentsOf:)`): `do_resize`, `size` (`{"shortest_edge": n}`,
 /// `{"height": h, "width": w}` or a bare integer meaning the shortest edge), `resample`,
 /// `do_center_crop`, `crop_size`, `do_rescale`, `rescale_factor`, `do_normalize`,
-/// `image_mean`, `image_std`, `do_convert_rgb`. Missing keys take `CLIPImageProcessor`'s
-/// defaults. Decoded images are always RGB, so `do_convert_rgb` is recorded only.
+/// `image_mean`, `image_std`, `do_convert_rgb`, and `crop_pct` as `ConvNextImageProcessor`
+/// reads it (Hugging Face ResNet and ConvNeXt checkpoints: below 384 pixels, resize the
+/// shortest edge to `int(edge / crop_pct)` and crop `edge` x `edge`). Missing keys take
+/// `CLIPImageProcessor`'s defaults. Decoded images are always RGB, so `do_convert_rgb` is
+/// recorded only.
 public struct ImagePreprocessing: Codable, Sendable, Equatable {
     /// The target of the resize step.
     public enum Size: Codable, Sendable, Equatable {

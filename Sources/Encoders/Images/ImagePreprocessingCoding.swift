@@ -7,6 +7,7 @@ extension ImagePreprocessing {
         case rescales = "do_rescale", rescaleFactor = "rescale_factor"
         case normalizes = "do_normalize", mean = "image_mean", standardDeviation = "image_std"
         case convertsToRGB = "do_convert_rgb"
+        case cropFraction = "crop_pct"
     }
 
     /// Keys of the `size` and `crop_size` objects.
@@ -79,6 +80,24 @@ extension ImagePreprocessing {
             throw invalid("crop_size is \(cropHeight)x\(cropWidth); both must be positive")
         }
         cropRounding = try container.decodeIfPresent(CropRounding.self, forKey: .cropRounding) ?? .floor
+        if let cropFraction = try container.decodeIfPresent(Double.self, forKey: .cropFraction) {
+            // ConvNextImageProcessor (also used by Hugging Face ResNet checkpoints): below 384
+            // pixels, resize the shortest edge to int(edge / crop_pct) and crop edge x edge;
+            // from 384 up, warp to edge x edge without cropping.
+            guard cropFraction > 0, cropFraction <= 1 else {
+                throw invalid("crop_pct is \(cropFraction); it must be in (0, 1]")
+            }
+            guard case .shortestEdge(let edge) = size else {
+                throw invalid("crop_pct needs size.shortest_edge")
+            }
+            if edge < 384 {
+                size = .shortestEdge(Int(Double(edge) / cropFraction))
+                (centerCrops, cropHeight, cropWidth) = (true, edge, edge)
+            } else {
+                size = .exact(height: edge, width: edge)
+                centerCrops = false
+            }
+        }
 
         rescales = try container.decodeIfPresent(Bool.self, forKey: .rescales) ?? defaults.rescales
         rescaleFactor = try container.decodeIfPresent(Double.self, forKey: .rescaleFactor) ?? defaults.rescaleFactor
