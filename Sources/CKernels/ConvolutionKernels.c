@@ -18,7 +18,13 @@
 #endif
 
 enum { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
-enum { K_BLOCK = 256, M_BLOCK_PANELS = 24, IM2COL_CHANNELS = 32 };
+#ifndef MM_K_BLOCK
+#define MM_K_BLOCK 256
+#endif
+#ifndef MM_M_BLOCK_PANELS
+#define MM_M_BLOCK_PANELS 24
+#endif
+enum { K_BLOCK = MM_K_BLOCK, M_BLOCK_PANELS = MM_M_BLOCK_PANELS, IM2COL_CHANNELS = 32 };
 
 // ---------------------------------------------------------------------------------
 // ISA detection
@@ -240,22 +246,35 @@ size_t mm_conv_packed_weight_count(const MMConvGeometry *g) {
     return (size_t)(panels * nr * tapCount(g) * groupInputChannels(g));
 }
 
-void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed) {
+long mm_conv_weight_panel_count(const MMConvGeometry *g) {
+    long nr = chooseKernel(g).columns;
+    return (groupOutputChannels(g) + nr - 1) / nr;
+}
+
+void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed,
+                          long panelStart, long panelEnd) {
     long nr = chooseKernel(g).columns;
     long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
     long depth = taps * cin;
-    long panels = (cout + nr - 1) / nr;
     const float *w = weight + (long)group * cout * cin * taps;
-    for (long p = 0; p < panels; p++) {
+    enum { CHANNEL_TILE = 8 };
+    for (long p = panelStart; p < panelEnd; p++) {
         float *panel = packed + p * depth * nr;
-        for (long t = 0; t < taps; t++)
-            for (long ci = 0; ci < cin; ci++) {
-                float *dst = panel + (t * cin + ci) * nr;
-                for (long j = 0; j < nr; j++) {
-                    long co = p * nr + j;
-                    dst[j] = co < cout ? w[(co * cin + ci) * taps + t] : 0.0f;
+        long columns = cout - p * nr < nr ? cout - p * nr : nr;
+        const float *source = w + p * nr * cin * taps;
+        // A tile of input channels of the panel's rows (at most nr x 8 x taps scalars) stays
+        // in cache while the panel is written in order.
+        for (long c0 = 0; c0 < cin; c0 += CHANNEL_TILE) {
+            long c1 = c0 + CHANNEL_TILE < cin ? c0 + CHANNEL_TILE : cin;
+            for (long t = 0; t < taps; t++)
+                for (long ci = c0; ci < c1; ci++) {
+                    float *dst = panel + (t * cin + ci) * nr;
+                    const float *src = source + ci * taps + t;
+                    long j = 0;
+                    for (; j < columns; j++) dst[j] = src[j * cin * taps];
+                    for (; j < nr; j++) dst[j] = 0.0f;
                 }
-            }
+        }
     }
 }
 
@@ -305,13 +324,26 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
                 long oh = rem / g->outputWidth, ow = rem % g->outputWidth;
                 if (im2col) {
                     float *row = columns + (q * mr + i) * depth;
+                    const long runLength = g->kernelWidth * cin;
+                    const int contiguousRun = g->dilationWidth == 1 && g->groups == 1;
                     for (long kh = 0; kh < g->kernelHeight; kh++) {
                         long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+                        float *rowSegment = row + kh * runLength;
+                        if (ih < 0 || ih >= g->inputHeight) {
+                            memset(rowSegment, 0, sizeof(float) * (size_t)runLength);
+                            continue;
+                        }
+                        long iwStart = ow * g->strideWidth - g->paddingWidth;
+                        const float *pixelRow = input + (n * g->inputHeight + ih) * g->inputWidth * (long)g->inputChannels;
+                        if (contiguousRun && iwStart >= 0 && iwStart + g->kernelWidth <= g->inputWidth) {
+                            memcpy(rowSegment, pixelRow + iwStart * cin, sizeof(float) * (size_t)runLength);
+                            continue;
+                        }
                         for (long kw = 0; kw < g->kernelWidth; kw++) {
-                            long iw = ow * g->strideWidth - g->paddingWidth + kw * g->dilationWidth;
-                            float *dst = row + (kh * g->kernelWidth + kw) * cin;
-                            if (ih >= 0 && ih < g->inputHeight && iw >= 0 && iw < g->inputWidth) {
-                                const float *src = input + ((n * g->inputHeight + ih) * g->inputWidth + iw) * g->inputChannels + group * cin;
+                            long iw = iwStart + kw * g->dilationWidth;
+                            float *dst = rowSegment + kw * cin;
+                            if (iw >= 0 && iw < g->inputWidth) {
+                                const float *src = pixelRow + iw * (long)g->inputChannels + group * cin;
                                 for (long c = 0; c < cin; c++) dst[c] = src[c];
                             } else {
                                 for (long c = 0; c < cin; c++) dst[c] = 0.0f;

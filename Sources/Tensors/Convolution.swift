@@ -152,7 +152,13 @@ extension Tensor {
             defer { packed.deallocate() }
             let cost = 2 * geometry.taps * geometry.groupInputChannels * geometry.groupOutputChannels
             for group in 0..<geometry.groups {
-                withUnsafePointer(to: kernelGeometry) { g in mm_conv_pack_weights(g, w, Int32(group), packed) }
+                let panels = withUnsafePointer(to: kernelGeometry) { mm_conv_weight_panel_count($0) }
+                let panelSize = packedCount / Swift.max(panels, 1)
+                Parallel.forEachChunk(panels, costPerItem: panelSize) { range in
+                    withUnsafePointer(to: kernelGeometry) { g in
+                        mm_conv_pack_weights(g, w, Int32(group), packed, range.lowerBound, range.upperBound)
+                    }
+                }
                 Parallel.forEachChunk(rows, costPerItem: cost) { range in
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
                     defer { scratch.deallocate() }

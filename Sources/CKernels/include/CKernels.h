@@ -30,9 +30,14 @@ int mm_conv_isa(void);
 /// Scalars needed by `mm_conv_pack_weights` for one group's packed weights.
 size_t mm_conv_packed_weight_count(const MMConvGeometry *geometry);
 
-/// Packs the weights of group `group` from PyTorch's [Cout, Cin/groups, kh, kw] layout
-/// into column panels ordered (tap, channel), zero-padded to whole panels.
-void mm_conv_pack_weights(const MMConvGeometry *geometry, const float *weight, int group, float *packed);
+/// Number of column panels (tile-wide slices of one group's output channels).
+long mm_conv_weight_panel_count(const MMConvGeometry *geometry);
+
+/// Packs panels [panelStart, panelEnd) of group `group`'s weights from PyTorch's
+/// [Cout, Cin/groups, kh, kw] layout into column panels ordered (tap, channel), the last
+/// one zero-padded. Panels are independent, so callers may split them over threads.
+void mm_conv_pack_weights(const MMConvGeometry *geometry, const float *weight, int group, float *packed,
+                          long panelStart, long panelEnd);
 
 /// Scalars of scratch memory one call of `mm_conv_run_rows` needs.
 size_t mm_conv_scratch_count(const MMConvGeometry *geometry);

@@ -34,6 +34,7 @@ struct Benchmark {
 /// `extension Benchmark { static let <name> = Benchmark(...) }`.
 let allBenchmarks: [Benchmark] = [
     .gemm,
+    .conv,
     .trainStep,
 ]
 
