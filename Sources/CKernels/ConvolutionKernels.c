@@ -251,30 +251,75 @@ long mm_conv_weight_panel_count(const MMConvGeometry *g) {
     return (groupOutputChannels(g) + nr - 1) / nr;
 }
 
+// Packing writes panel[(t·cin + ci)·nr + j] = w[j][ci][t] for the panel's rows j: a
+// transpose of the panel's [nr, cin·taps] weight rows whose source column l = ci·taps + t
+// lands on destination row t·cin + ci.
+
+static void packPanelScalar(const float *source, long rows, long cin, long taps, long nr, float *panel,
+                            long lStart, long jStart) {
+    const long length = cin * taps;
+    for (long l = lStart; l < length; l++) {
+        float *dst = panel + ((l % taps) * cin + l / taps) * nr;
+        for (long j = jStart; j < nr; j++) dst[j] = j < rows ? source[j * length + l] : 0.0f;
+    }
+}
+
+#if MM_X86
+__attribute__((target("avx2,fma")))
+static void packPanelAVX2(const float *source, long rows, long cin, long taps, long nr, float *panel) {
+    const long length = cin * taps;
+    const long fullRows = rows / 8 * 8, fullColumns = length / 8 * 8;
+    for (long j0 = 0; j0 < fullRows; j0 += 8) {
+        const float *block = source + j0 * length;
+        for (long l0 = 0; l0 < fullColumns; l0 += 8) {
+            __m256 r0 = _mm256_loadu_ps(block + 0 * length + l0), r1 = _mm256_loadu_ps(block + 1 * length + l0);
+            __m256 r2 = _mm256_loadu_ps(block + 2 * length + l0), r3 = _mm256_loadu_ps(block + 3 * length + l0);
+            __m256 r4 = _mm256_loadu_ps(block + 4 * length + l0), r5 = _mm256_loadu_ps(block + 5 * length + l0);
+            __m256 r6 = _mm256_loadu_ps(block + 6 * length + l0), r7 = _mm256_loadu_ps(block + 7 * length + l0);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 columns[8] = {
+                _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31),
+            };
+            for (long c = 0; c < 8; c++) {
+                long l = l0 + c;
+                _mm256_storeu_ps(panel + ((l % taps) * cin + l / taps) * nr + j0, columns[c]);
+            }
+        }
+        // Remaining source columns of these eight rows.
+        for (long l = fullColumns; l < length; l++) {
+            float *dst = panel + ((l % taps) * cin + l / taps) * nr;
+            for (long j = j0; j < j0 + 8; j++) dst[j] = source[j * length + l];
+        }
+    }
+    // Remaining rows (and the zero padding of a partial panel).
+    packPanelScalar(source, rows, cin, taps, nr, panel, 0, fullRows);
+}
+#endif
+
 void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed,
                           long panelStart, long panelEnd) {
     long nr = chooseKernel(g).columns;
     long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
     long depth = taps * cin;
     const float *w = weight + (long)group * cout * cin * taps;
-    enum { CHANNEL_TILE = 8 };
     for (long p = panelStart; p < panelEnd; p++) {
         float *panel = packed + p * depth * nr;
-        long columns = cout - p * nr < nr ? cout - p * nr : nr;
-        const float *source = w + p * nr * cin * taps;
-        // A tile of input channels of the panel's rows (at most nr x 8 x taps scalars) stays
-        // in cache while the panel is written in order.
-        for (long c0 = 0; c0 < cin; c0 += CHANNEL_TILE) {
-            long c1 = c0 + CHANNEL_TILE < cin ? c0 + CHANNEL_TILE : cin;
-            for (long t = 0; t < taps; t++)
-                for (long ci = c0; ci < c1; ci++) {
-                    float *dst = panel + (t * cin + ci) * nr;
-                    const float *src = source + ci * taps + t;
-                    long j = 0;
-                    for (; j < columns; j++) dst[j] = src[j * cin * taps];
-                    for (; j < nr; j++) dst[j] = 0.0f;
-                }
-        }
+        long rows = cout - p * nr < nr ? cout - p * nr : nr;
+        const float *source = w + p * nr * depth;
+#if MM_X86
+        if (currentISA(g) >= ISA_AVX2) { packPanelAVX2(source, rows, cin, taps, nr, panel); continue; }
+#endif
+        packPanelScalar(source, rows, cin, taps, nr, panel, 0, 0);
     }
 }
 
