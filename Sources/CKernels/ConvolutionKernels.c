@@ -323,6 +323,8 @@ void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int grou
     }
 }
 
+long mm_conv_block_rows(const MMConvGeometry *g) { return (long)M_BLOCK_PANELS * chooseKernel(g).rows; }
+
 size_t mm_conv_scratch_count(const MMConvGeometry *g) {
     long mr = chooseKernel(g).rows;
     long rows = (long)M_BLOCK_PANELS * mr;
@@ -333,8 +335,61 @@ size_t mm_conv_scratch_count(const MMConvGeometry *g) {
     return (size_t)(zeros + pointerFloats + columns);
 }
 
+// One im2col row (output pixel n, oh, ow): kernel rows of kw·cin scalars, contiguous in
+// NHWC when the dilation is 1 and there is one group, zeros in the padding.
+static inline __attribute__((always_inline))
+void gatherRowBody(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+    const long cin = groupInputChannels(g);
+    const long runLength = g->kernelWidth * cin;
+    const int contiguousRun = g->dilationWidth == 1 && g->groups == 1;
+    for (long kh = 0; kh < g->kernelHeight; kh++) {
+        long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+        float *segment = row + kh * runLength;
+        if (ih < 0 || ih >= g->inputHeight) {
+            for (long c = 0; c < runLength; c++) segment[c] = 0.0f;
+            continue;
+        }
+        long iwStart = ow * g->strideWidth - g->paddingWidth;
+        const float *pixelRow = input + (n * g->inputHeight + ih) * g->inputWidth * (long)g->inputChannels;
+        if (contiguousRun && iwStart >= 0 && iwStart + g->kernelWidth <= g->inputWidth) {
+            const float *src = pixelRow + iwStart * cin;
+            for (long c = 0; c < runLength; c++) segment[c] = src[c];
+            continue;
+        }
+        for (long kw = 0; kw < g->kernelWidth; kw++) {
+            long iw = iwStart + kw * g->dilationWidth;
+            float *dst = segment + kw * cin;
+            if (iw >= 0 && iw < g->inputWidth) {
+                const float *src = pixelRow + iw * (long)g->inputChannels + group * cin;
+                for (long c = 0; c < cin; c++) dst[c] = src[c];
+            } else {
+                for (long c = 0; c < cin; c++) dst[c] = 0.0f;
+            }
+        }
+    }
+}
+
+#if MM_X86
+__attribute__((target("avx512f,fma")))
+static void gatherRowAVX512(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+    gatherRowBody(g, input, group, n, oh, ow, row);
+}
+#endif
+
+static void gatherRowPortable(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+    gatherRowBody(g, input, group, n, oh, ow, row);
+}
+
+static void gatherRow(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+#if MM_X86
+    if (currentISA(g) >= ISA_AVX512) { gatherRowAVX512(g, input, group, n, oh, ow, row); return; }
+#endif
+    gatherRowPortable(g, input, group, n, oh, ow, row);
+}
+
 void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *packedWeights,
-                      const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch) {
+                      const float *bias, float *output, int group, long rowStart, long rowEnd,
+                      long panelStart, long panelEnd, float *scratch) {
     KernelChoice choice = chooseKernel(g);
     const long mr = choice.rows, nr = choice.columns;
     const long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
@@ -369,32 +424,7 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
                 long oh = rem / g->outputWidth, ow = rem % g->outputWidth;
                 if (im2col) {
                     float *row = columns + (q * mr + i) * depth;
-                    const long runLength = g->kernelWidth * cin;
-                    const int contiguousRun = g->dilationWidth == 1 && g->groups == 1;
-                    for (long kh = 0; kh < g->kernelHeight; kh++) {
-                        long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
-                        float *rowSegment = row + kh * runLength;
-                        if (ih < 0 || ih >= g->inputHeight) {
-                            memset(rowSegment, 0, sizeof(float) * (size_t)runLength);
-                            continue;
-                        }
-                        long iwStart = ow * g->strideWidth - g->paddingWidth;
-                        const float *pixelRow = input + (n * g->inputHeight + ih) * g->inputWidth * (long)g->inputChannels;
-                        if (contiguousRun && iwStart >= 0 && iwStart + g->kernelWidth <= g->inputWidth) {
-                            memcpy(rowSegment, pixelRow + iwStart * cin, sizeof(float) * (size_t)runLength);
-                            continue;
-                        }
-                        for (long kw = 0; kw < g->kernelWidth; kw++) {
-                            long iw = iwStart + kw * g->dilationWidth;
-                            float *dst = rowSegment + kw * cin;
-                            if (iw >= 0 && iw < g->inputWidth) {
-                                const float *src = pixelRow + iw * (long)g->inputChannels + group * cin;
-                                for (long c = 0; c < cin; c++) dst[c] = src[c];
-                            } else {
-                                for (long c = 0; c < cin; c++) dst[c] = 0.0f;
-                            }
-                        }
-                    }
+                    gatherRow(g, input, group, n, oh, ow, row);
                     pointers[q * mr + i] = row;
                 } else {
                     for (long kh = 0; kh < g->kernelHeight; kh++) {
@@ -427,7 +457,7 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
             for (long c0 = 0; c0 < effectiveChannels; c0 += channelBlock) {
                 long c1 = c0 + channelBlock < effectiveChannels ? c0 + channelBlock : effectiveChannels;
                 int accumulate = !(t0 == 0 && c0 == 0);
-                for (long p = 0; p < nPanels; p++) {
+                for (long p = panelStart; p < panelEnd && p < nPanels; p++) {
                     const float *bPanel = packedWeights + p * depth * nr + (t0 * effectiveChannels + c0) * nr;
                     long cols = cout - p * nr < nr ? cout - p * nr : nr;
                     const float *panelBias = bias ? bias + group * cout + p * nr : 0;

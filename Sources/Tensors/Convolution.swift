@@ -159,11 +159,19 @@ extension Tensor {
                         mm_conv_pack_weights(g, w, Int32(group), packed, range.lowerBound, range.upperBound)
                     }
                 }
-                Parallel.forEachChunk(rows, costPerItem: cost) { range in
+                // Few rows (deep layers): each thread takes all rows and a share of the weight
+                // panels, so the weights stream from memory once. Otherwise threads split rows.
+                let blockRows = withUnsafePointer(to: kernelGeometry) { mm_conv_block_rows($0) }
+                let splitPanels = rows < 2 * blockRows * Parallel.threadCount && panels >= Parallel.threadCount
+                let items = splitPanels ? panels : rows
+                Parallel.forEachChunk(items, costPerItem: cost * (splitPanels ? rows / panels : 1)) { range in
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
                     defer { scratch.deallocate() }
+                    let rowRange = splitPanels ? 0..<rows : range
+                    let panelRange = splitPanels ? range : 0..<panels
                     withUnsafePointer(to: kernelGeometry) { g in
-                        mm_conv_run_rows(g, x, packed, b, y, Int32(group), range.lowerBound, range.upperBound, scratch)
+                        mm_conv_run_rows(g, x, packed, b, y, Int32(group), rowRange.lowerBound, rowRange.upperBound,
+                                         panelRange.lowerBound, panelRange.upperBound, scratch)
                     }
                 }
             }

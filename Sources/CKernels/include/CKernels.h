@@ -43,11 +43,16 @@ void mm_conv_pack_weights(const MMConvGeometry *geometry, const float *weight, i
 size_t mm_conv_scratch_count(const MMConvGeometry *geometry);
 
 /// Computes output rows [rowStart, rowEnd) (a row is one output pixel n*OH*OW + oh*OW + ow)
-/// of group `group`: output[row, group columns] = bias + sum over taps and channels.
-/// `output` is the NHWC output [N*OH*OW, Cout]; `bias` may be NULL. Single-threaded;
-/// callers split rows over threads.
+/// and weight panels [panelStart, panelEnd) (see `mm_conv_weight_panel_count`) of group
+/// `group`: output[row, group columns] = bias + sum over taps and channels. `output` is the
+/// NHWC output [N*OH*OW, Cout]; `bias` may be NULL. Single-threaded; callers split rows
+/// or panels over threads.
 void mm_conv_run_rows(const MMConvGeometry *geometry, const float *input, const float *packedWeights,
-                      const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch);
+                      const float *bias, float *output, int group, long rowStart, long rowEnd,
+                      long panelStart, long panelEnd, float *scratch);
+
+/// Output rows per block of `mm_conv_run_rows` (its unit of weight reuse).
+long mm_conv_block_rows(const MMConvGeometry *geometry);
 
 /// Depthwise convolution (groups == Cin == Cout) over NHWC rows [rowStart, rowEnd) of the
 /// output, with weights repacked as [kh*kw][C] (`tapWeights`). `bias` may be NULL.
