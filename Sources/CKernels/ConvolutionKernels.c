@@ -236,8 +236,39 @@ static KernelChoice chooseKernel(const MMConvGeometry *g) {
 static long groupInputChannels(const MMConvGeometry *g) { return g->inputChannels / g->groups; }
 static long groupOutputChannels(const MMConvGeometry *g) { return g->outputChannels / g->groups; }
 static long tapCount(const MMConvGeometry *g) { return (long)g->kernelHeight * g->kernelWidth; }
+static int usesRowMerge(const MMConvGeometry *g) {
+    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS && g->groups == 1 && g->dilationWidth == 1;
+}
 static int usesIm2col(const MMConvGeometry *g) {
-    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS;
+    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS && !usesRowMerge(g);
+}
+
+int mm_conv_uses_padded_input(const MMConvGeometry *g) { return usesRowMerge(g); }
+
+static long paddedHeight(const MMConvGeometry *g) { return g->inputHeight + 2L * g->paddingHeight; }
+static long paddedWidth(const MMConvGeometry *g) { return g->inputWidth + 2L * g->paddingWidth; }
+
+size_t mm_conv_padded_input_count(const MMConvGeometry *g) {
+    return (size_t)((long)g->batch * paddedHeight(g) * paddedWidth(g) * g->inputChannels);
+}
+
+void mm_conv_pad_input(const MMConvGeometry *g, const float *input, float *padded, long imageStart, long imageEnd) {
+    const long c = g->inputChannels, hp = paddedHeight(g), wp = paddedWidth(g);
+    const long rowScalars = wp * c, inputRowScalars = (long)g->inputWidth * c;
+    for (long n = imageStart; n < imageEnd; n++) {
+        for (long y = 0; y < hp; y++) {
+            float *dst = padded + (n * hp + y) * rowScalars;
+            long ih = y - g->paddingHeight;
+            if (ih < 0 || ih >= g->inputHeight) {
+                memset(dst, 0, sizeof(float) * (size_t)rowScalars);
+                continue;
+            }
+            memset(dst, 0, sizeof(float) * (size_t)(g->paddingWidth * c));
+            memcpy(dst + g->paddingWidth * c, input + (n * g->inputHeight + ih) * inputRowScalars,
+                   sizeof(float) * (size_t)inputRowScalars);
+            memset(dst + g->paddingWidth * c + inputRowScalars, 0, sizeof(float) * (size_t)(g->paddingWidth * c));
+        }
+    }
 }
 
 size_t mm_conv_packed_weight_count(const MMConvGeometry *g) {
@@ -409,9 +440,10 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
     columns = (float *)(((uintptr_t)columns + 63) & ~(uintptr_t)63);
 
     // Effective A geometry: per-tap channel runs, or one contiguous gathered row.
-    const long effectiveTaps = im2col ? 1 : taps;
-    const long effectiveChannels = im2col ? depth : cin;
-    const long bTapStride = cin * nr;
+    const int rowMerge = usesRowMerge(g);
+    const long effectiveTaps = im2col ? 1 : (rowMerge ? g->kernelHeight : taps);
+    const long effectiveChannels = im2col ? depth : (rowMerge ? g->kernelWidth * cin : cin);
+    const long bTapStride = effectiveChannels * nr;
 
     for (long m0 = rowStart; m0 < rowEnd; m0 += blockRows) {
         long m1 = m0 + blockRows < rowEnd ? m0 + blockRows : rowEnd;
@@ -426,6 +458,14 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
                     float *row = columns + (q * mr + i) * depth;
                     gatherRow(g, input, group, n, oh, ow, row);
                     pointers[q * mr + i] = row;
+                } else if (rowMerge) {
+                    // `input` is the zero-padded copy: each kernel row is kw·cin contiguous scalars.
+                    const long wp = paddedWidth(g), hp = paddedHeight(g);
+                    for (long kh = 0; kh < g->kernelHeight; kh++) {
+                        long y = oh * g->strideHeight + kh * g->dilationHeight;
+                        pointers[(q * effectiveTaps + kh) * mr + i] =
+                            input + ((n * hp + y) * wp + ow * g->strideWidth) * (long)g->inputChannels;
+                    }
                 } else {
                     for (long kh = 0; kh < g->kernelHeight; kh++) {
                         long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;

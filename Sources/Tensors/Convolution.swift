@@ -146,6 +146,21 @@ extension Tensor {
                 }
                 return
             }
+            // Thin inputs under wide kernels read a zero-padded copy, one contiguous run per kernel row.
+            var source = UnsafePointer(x)
+            var paddedInput: UnsafeMutablePointer<Float>?
+            defer { paddedInput?.deallocate() }
+            if withUnsafePointer(to: kernelGeometry, { mm_conv_uses_padded_input($0) }) != 0 {
+                let count = withUnsafePointer(to: kernelGeometry) { mm_conv_padded_input_count($0) }
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+                paddedInput = padded
+                Parallel.forEachChunk(geometry.batch, costPerItem: count / Swift.max(geometry.batch, 1)) { range in
+                    withUnsafePointer(to: kernelGeometry) { g in
+                        mm_conv_pad_input(g, x, padded, range.lowerBound, range.upperBound)
+                    }
+                }
+                source = UnsafePointer(padded)
+            }
             let packedCount = withUnsafePointer(to: kernelGeometry) { mm_conv_packed_weight_count($0) }
             let scratchCount = withUnsafePointer(to: kernelGeometry) { mm_conv_scratch_count($0) }
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(packedCount, 1))
@@ -170,7 +185,7 @@ extension Tensor {
                     let rowRange = splitPanels ? 0..<rows : range
                     let panelRange = splitPanels ? range : 0..<panels
                     withUnsafePointer(to: kernelGeometry) { g in
-                        mm_conv_run_rows(g, x, packed, b, y, Int32(group), rowRange.lowerBound, rowRange.upperBound,
+                        mm_conv_run_rows(g, source, packed, b, y, Int32(group), rowRange.lowerBound, rowRange.upperBound,
                                          panelRange.lowerBound, panelRange.upperBound, scratch)
                     }
                 }

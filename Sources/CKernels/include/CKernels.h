@@ -54,6 +54,14 @@ void mm_conv_run_rows(const MMConvGeometry *geometry, const float *input, const 
 /// Output rows per block of `mm_conv_run_rows` (its unit of weight reuse).
 long mm_conv_block_rows(const MMConvGeometry *geometry);
 
+/// Whether `mm_conv_run_rows` reads a zero-padded copy of the input (thin inputs such as
+/// RGB under a 7x7 kernel: each kernel row is then one contiguous run of kw*C scalars).
+int mm_conv_uses_padded_input(const MMConvGeometry *geometry);
+/// Scalars of that padded copy: N * (H + 2ph) * (W + 2pw) * C.
+size_t mm_conv_padded_input_count(const MMConvGeometry *geometry);
+/// Writes images [imageStart, imageEnd) of the padded copy.
+void mm_conv_pad_input(const MMConvGeometry *geometry, const float *input, float *padded, long imageStart, long imageEnd);
+
 /// Depthwise convolution (groups == Cin == Cout) over NHWC rows [rowStart, rowEnd) of the
 /// output, with weights repacked as [kh*kw][C] (`tapWeights`). `bias` may be NULL.
 void mm_depthwise_run_rows(const MMConvGeometry *geometry, const float *input, const float *tapWeights,
