@@ -67,6 +67,10 @@ void mm_conv_pad_input(const MMConvGeometry *geometry, const float *input, float
 void mm_depthwise_run_rows(const MMConvGeometry *geometry, const float *input, const float *tapWeights,
                            const float *bias, float *output, long rowStart, long rowEnd);
 
+/// Transposes rows [rowStart, rowEnd) of the row-major [rows, columns] matrix `src` into
+/// the row-major [columns, rows] matrix `dst` (dst[c][r] = src[r][c]).
+void mm_transpose_rows(const float *src, float *dst, long rows, long columns, long rowStart, long rowEnd);
+
 #ifdef __cplusplus
 }
 #endif
