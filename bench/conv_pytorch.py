@@ -6,6 +6,7 @@ milliseconds and GFLOP/s per shape plus the whole network's convolution time (ea
 times the number of times it occurs). Usage: python bench/conv_pytorch.py [--repetitions N]
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -48,7 +49,10 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     total = 0.0
-    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}, channels_last, batch {BATCH}")
+    total_cpu = 0.0
+    total_flops = 0.0
+    policy = os.environ.get("OMP_WAIT_POLICY", "default")
+    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}, OMP_WAIT_POLICY={policy}, channels_last, batch {BATCH}")
     with torch.no_grad():
         for name, cin, cout, k, s, p, size, occurrences in RESNET50_CONVOLUTIONS:
             conv = torch.nn.Conv2d(cin, cout, k, stride=s, padding=p, bias=False).eval()
@@ -57,16 +61,22 @@ def main():
             for _ in range(2):
                 conv(x)
             times = []
+            cpu_times = []
             for _ in range(args.repetitions):
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 y = conv(x)
+                cpu_times.append(time.process_time() - cpu_start)
                 times.append(time.perf_counter() - start)
             seconds = statistics.median(times)
+            cpu_seconds = statistics.median(cpu_times)
             out = y.shape[2]
             flops = 2.0 * BATCH * out * out * cout * cin * k * k
             total += seconds * occurrences
-            print(f"{name:40s} {seconds * 1e3:9.2f} ms {flops / seconds / 1e9:8.1f} GFLOP/s  x{occurrences}")
-    print(f"{'ResNet-50 conv total (53 convs)':40s} {total * 1e3:9.2f} ms")
+            total_cpu += cpu_seconds * occurrences
+            total_flops += flops * occurrences
+            print(f"{name:40s} {seconds * 1e3:9.2f} ms {flops / seconds / 1e9:8.1f} GFLOP/s  x{occurrences}  cpu {cpu_seconds * 1e3:.2f} ms")
+    print(f"{'ResNet-50 conv total (53 convs)':40s} {total * 1e3:9.2f} ms {total_flops / total / 1e9:8.1f} GFLOP/s")
+    print(f"{'ResNet-50 conv total CPU time':40s} {total_cpu * 1e3:9.2f} ms {total_flops / total_cpu / 1e9:8.1f} GFLOP per CPU-second")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,13 @@
 #endif
 
 enum { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
-enum { K_BLOCK = 256, M_BLOCK_PANELS = 24, IM2COL_CHANNELS = 32 };
+#ifndef MM_K_BLOCK
+#define MM_K_BLOCK 256
+#endif
+#ifndef MM_M_BLOCK_PANELS
+#define MM_M_BLOCK_PANELS 24
+#endif
+enum { K_BLOCK = MM_K_BLOCK, M_BLOCK_PANELS = MM_M_BLOCK_PANELS, IM2COL_CHANNELS = 32 };
 
 // ---------------------------------------------------------------------------------
 // ISA detection
@@ -230,8 +236,39 @@ static KernelChoice chooseKernel(const MMConvGeometry *g) {
 static long groupInputChannels(const MMConvGeometry *g) { return g->inputChannels / g->groups; }
 static long groupOutputChannels(const MMConvGeometry *g) { return g->outputChannels / g->groups; }
 static long tapCount(const MMConvGeometry *g) { return (long)g->kernelHeight * g->kernelWidth; }
+static int usesRowMerge(const MMConvGeometry *g) {
+    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS && g->groups == 1 && g->dilationWidth == 1;
+}
 static int usesIm2col(const MMConvGeometry *g) {
-    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS;
+    return tapCount(g) > 1 && groupInputChannels(g) < IM2COL_CHANNELS && !usesRowMerge(g);
+}
+
+int mm_conv_uses_padded_input(const MMConvGeometry *g) { return usesRowMerge(g); }
+
+static long paddedHeight(const MMConvGeometry *g) { return g->inputHeight + 2L * g->paddingHeight; }
+static long paddedWidth(const MMConvGeometry *g) { return g->inputWidth + 2L * g->paddingWidth; }
+
+size_t mm_conv_padded_input_count(const MMConvGeometry *g) {
+    return (size_t)((long)g->batch * paddedHeight(g) * paddedWidth(g) * g->inputChannels);
+}
+
+void mm_conv_pad_input(const MMConvGeometry *g, const float *input, float *padded, long imageStart, long imageEnd) {
+    const long c = g->inputChannels, hp = paddedHeight(g), wp = paddedWidth(g);
+    const long rowScalars = wp * c, inputRowScalars = (long)g->inputWidth * c;
+    for (long n = imageStart; n < imageEnd; n++) {
+        for (long y = 0; y < hp; y++) {
+            float *dst = padded + (n * hp + y) * rowScalars;
+            long ih = y - g->paddingHeight;
+            if (ih < 0 || ih >= g->inputHeight) {
+                memset(dst, 0, sizeof(float) * (size_t)rowScalars);
+                continue;
+            }
+            memset(dst, 0, sizeof(float) * (size_t)(g->paddingWidth * c));
+            memcpy(dst + g->paddingWidth * c, input + (n * g->inputHeight + ih) * inputRowScalars,
+                   sizeof(float) * (size_t)inputRowScalars);
+            memset(dst + g->paddingWidth * c + inputRowScalars, 0, sizeof(float) * (size_t)(g->paddingWidth * c));
+        }
+    }
 }
 
 size_t mm_conv_packed_weight_count(const MMConvGeometry *g) {
@@ -240,24 +277,84 @@ size_t mm_conv_packed_weight_count(const MMConvGeometry *g) {
     return (size_t)(panels * nr * tapCount(g) * groupInputChannels(g));
 }
 
-void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed) {
+long mm_conv_weight_panel_count(const MMConvGeometry *g) {
+    long nr = chooseKernel(g).columns;
+    return (groupOutputChannels(g) + nr - 1) / nr;
+}
+
+// Packing writes panel[(t·cin + ci)·nr + j] = w[j][ci][t] for the panel's rows j: a
+// transpose of the panel's [nr, cin·taps] weight rows whose source column l = ci·taps + t
+// lands on destination row t·cin + ci.
+
+static void packPanelScalar(const float *source, long rows, long cin, long taps, long nr, float *panel,
+                            long lStart, long jStart) {
+    const long length = cin * taps;
+    for (long l = lStart; l < length; l++) {
+        float *dst = panel + ((l % taps) * cin + l / taps) * nr;
+        for (long j = jStart; j < nr; j++) dst[j] = j < rows ? source[j * length + l] : 0.0f;
+    }
+}
+
+#if MM_X86
+__attribute__((target("avx2,fma")))
+static void packPanelAVX2(const float *source, long rows, long cin, long taps, long nr, float *panel) {
+    const long length = cin * taps;
+    const long fullRows = rows / 8 * 8, fullColumns = length / 8 * 8;
+    for (long j0 = 0; j0 < fullRows; j0 += 8) {
+        const float *block = source + j0 * length;
+        for (long l0 = 0; l0 < fullColumns; l0 += 8) {
+            __m256 r0 = _mm256_loadu_ps(block + 0 * length + l0), r1 = _mm256_loadu_ps(block + 1 * length + l0);
+            __m256 r2 = _mm256_loadu_ps(block + 2 * length + l0), r3 = _mm256_loadu_ps(block + 3 * length + l0);
+            __m256 r4 = _mm256_loadu_ps(block + 4 * length + l0), r5 = _mm256_loadu_ps(block + 5 * length + l0);
+            __m256 r6 = _mm256_loadu_ps(block + 6 * length + l0), r7 = _mm256_loadu_ps(block + 7 * length + l0);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 columns[8] = {
+                _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31),
+            };
+            for (long c = 0; c < 8; c++) {
+                long l = l0 + c;
+                _mm256_storeu_ps(panel + ((l % taps) * cin + l / taps) * nr + j0, columns[c]);
+            }
+        }
+        // Remaining source columns of these eight rows.
+        for (long l = fullColumns; l < length; l++) {
+            float *dst = panel + ((l % taps) * cin + l / taps) * nr;
+            for (long j = j0; j < j0 + 8; j++) dst[j] = source[j * length + l];
+        }
+    }
+    // Remaining rows (and the zero padding of a partial panel).
+    packPanelScalar(source, rows, cin, taps, nr, panel, 0, fullRows);
+}
+#endif
+
+void mm_conv_pack_weights(const MMConvGeometry *g, const float *weight, int group, float *packed,
+                          long panelStart, long panelEnd) {
     long nr = chooseKernel(g).columns;
     long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
     long depth = taps * cin;
-    long panels = (cout + nr - 1) / nr;
     const float *w = weight + (long)group * cout * cin * taps;
-    for (long p = 0; p < panels; p++) {
+    for (long p = panelStart; p < panelEnd; p++) {
         float *panel = packed + p * depth * nr;
-        for (long t = 0; t < taps; t++)
-            for (long ci = 0; ci < cin; ci++) {
-                float *dst = panel + (t * cin + ci) * nr;
-                for (long j = 0; j < nr; j++) {
-                    long co = p * nr + j;
-                    dst[j] = co < cout ? w[(co * cin + ci) * taps + t] : 0.0f;
-                }
-            }
+        long rows = cout - p * nr < nr ? cout - p * nr : nr;
+        const float *source = w + p * nr * depth;
+#if MM_X86
+        if (currentISA(g) >= ISA_AVX2) { packPanelAVX2(source, rows, cin, taps, nr, panel); continue; }
+#endif
+        packPanelScalar(source, rows, cin, taps, nr, panel, 0, 0);
     }
 }
+
+long mm_conv_block_rows(const MMConvGeometry *g) { return (long)M_BLOCK_PANELS * chooseKernel(g).rows; }
 
 size_t mm_conv_scratch_count(const MMConvGeometry *g) {
     long mr = chooseKernel(g).rows;
@@ -269,8 +366,61 @@ size_t mm_conv_scratch_count(const MMConvGeometry *g) {
     return (size_t)(zeros + pointerFloats + columns);
 }
 
+// One im2col row (output pixel n, oh, ow): kernel rows of kw·cin scalars, contiguous in
+// NHWC when the dilation is 1 and there is one group, zeros in the padding.
+static inline __attribute__((always_inline))
+void gatherRowBody(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+    const long cin = groupInputChannels(g);
+    const long runLength = g->kernelWidth * cin;
+    const int contiguousRun = g->dilationWidth == 1 && g->groups == 1;
+    for (long kh = 0; kh < g->kernelHeight; kh++) {
+        long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+        float *segment = row + kh * runLength;
+        if (ih < 0 || ih >= g->inputHeight) {
+            for (long c = 0; c < runLength; c++) segment[c] = 0.0f;
+            continue;
+        }
+        long iwStart = ow * g->strideWidth - g->paddingWidth;
+        const float *pixelRow = input + (n * g->inputHeight + ih) * g->inputWidth * (long)g->inputChannels;
+        if (contiguousRun && iwStart >= 0 && iwStart + g->kernelWidth <= g->inputWidth) {
+            const float *src = pixelRow + iwStart * cin;
+            for (long c = 0; c < runLength; c++) segment[c] = src[c];
+            continue;
+        }
+        for (long kw = 0; kw < g->kernelWidth; kw++) {
+            long iw = iwStart + kw * g->dilationWidth;
+            float *dst = segment + kw * cin;
+            if (iw >= 0 && iw < g->inputWidth) {
+                const float *src = pixelRow + iw * (long)g->inputChannels + group * cin;
+                for (long c = 0; c < cin; c++) dst[c] = src[c];
+            } else {
+                for (long c = 0; c < cin; c++) dst[c] = 0.0f;
+            }
+        }
+    }
+}
+
+#if MM_X86
+__attribute__((target("avx512f,fma")))
+static void gatherRowAVX512(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+    gatherRowBody(g, input, group, n, oh, ow, row);
+}
+#endif
+
+static void gatherRowPortable(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+    gatherRowBody(g, input, group, n, oh, ow, row);
+}
+
+static void gatherRow(const MMConvGeometry *g, const float *input, int group, long n, long oh, long ow, float *row) {
+#if MM_X86
+    if (currentISA(g) >= ISA_AVX512) { gatherRowAVX512(g, input, group, n, oh, ow, row); return; }
+#endif
+    gatherRowPortable(g, input, group, n, oh, ow, row);
+}
+
 void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *packedWeights,
-                      const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch) {
+                      const float *bias, float *output, int group, long rowStart, long rowEnd,
+                      long panelStart, long panelEnd, float *scratch) {
     KernelChoice choice = chooseKernel(g);
     const long mr = choice.rows, nr = choice.columns;
     const long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
@@ -290,9 +440,10 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
     columns = (float *)(((uintptr_t)columns + 63) & ~(uintptr_t)63);
 
     // Effective A geometry: per-tap channel runs, or one contiguous gathered row.
-    const long effectiveTaps = im2col ? 1 : taps;
-    const long effectiveChannels = im2col ? depth : cin;
-    const long bTapStride = cin * nr;
+    const int rowMerge = usesRowMerge(g);
+    const long effectiveTaps = im2col ? 1 : (rowMerge ? g->kernelHeight : taps);
+    const long effectiveChannels = im2col ? depth : (rowMerge ? g->kernelWidth * cin : cin);
+    const long bTapStride = effectiveChannels * nr;
 
     for (long m0 = rowStart; m0 < rowEnd; m0 += blockRows) {
         long m1 = m0 + blockRows < rowEnd ? m0 + blockRows : rowEnd;
@@ -305,20 +456,16 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
                 long oh = rem / g->outputWidth, ow = rem % g->outputWidth;
                 if (im2col) {
                     float *row = columns + (q * mr + i) * depth;
-                    for (long kh = 0; kh < g->kernelHeight; kh++) {
-                        long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
-                        for (long kw = 0; kw < g->kernelWidth; kw++) {
-                            long iw = ow * g->strideWidth - g->paddingWidth + kw * g->dilationWidth;
-                            float *dst = row + (kh * g->kernelWidth + kw) * cin;
-                            if (ih >= 0 && ih < g->inputHeight && iw >= 0 && iw < g->inputWidth) {
-                                const float *src = input + ((n * g->inputHeight + ih) * g->inputWidth + iw) * g->inputChannels + group * cin;
-                                for (long c = 0; c < cin; c++) dst[c] = src[c];
-                            } else {
-                                for (long c = 0; c < cin; c++) dst[c] = 0.0f;
-                            }
-                        }
-                    }
+                    gatherRow(g, input, group, n, oh, ow, row);
                     pointers[q * mr + i] = row;
+                } else if (rowMerge) {
+                    // `input` is the zero-padded copy: each kernel row is kw·cin contiguous scalars.
+                    const long wp = paddedWidth(g), hp = paddedHeight(g);
+                    for (long kh = 0; kh < g->kernelHeight; kh++) {
+                        long y = oh * g->strideHeight + kh * g->dilationHeight;
+                        pointers[(q * effectiveTaps + kh) * mr + i] =
+                            input + ((n * hp + y) * wp + ow * g->strideWidth) * (long)g->inputChannels;
+                    }
                 } else {
                     for (long kh = 0; kh < g->kernelHeight; kh++) {
                         long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
@@ -350,7 +497,7 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
             for (long c0 = 0; c0 < effectiveChannels; c0 += channelBlock) {
                 long c1 = c0 + channelBlock < effectiveChannels ? c0 + channelBlock : effectiveChannels;
                 int accumulate = !(t0 == 0 && c0 == 0);
-                for (long p = 0; p < nPanels; p++) {
+                for (long p = panelStart; p < panelEnd && p < nPanels; p++) {
                     const float *bPanel = packedWeights + p * depth * nr + (t0 * effectiveChannels + c0) * nr;
                     long cols = cout - p * nr < nr ? cout - p * nr : nr;
                     const float *panelBias = bias ? bias + group * cout + p * nr : 0;

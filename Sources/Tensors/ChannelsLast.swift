@@ -1,3 +1,5 @@
+import CKernels
+
 // Layout conversion between NCHW (PyTorch's default) and NHWC (channels-last, the layout
 // the convolution kernels compute in).
 
@@ -18,30 +20,21 @@ extension Tensor {
         return Tensor.recording(out, inputs: [self]) { g in [g.toChannelsLast()] }
     }
 
-    /// Transposes each of `batch` row-major [rows, columns] matrices, in cache-sized
-    /// tiles, split over the cores by (batch, row tile).
+    /// Transposes each of `batch` row-major [rows, columns] matrices, split over the cores
+    /// by (batch, block of 64 rows).
     static func transposingBatches(_ source: Tensor, batch: Int, rows: Int, columns: Int, outShape: [Int]) -> Tensor {
         let src = source.storage.pointer
-        let tile = 32
-        let rowTiles = (rows + tile - 1) / tile
+        let block = 64
+        let rowBlocks = (rows + block - 1) / block
         return Tensor(shape: outShape) { out in
             let dst = out.baseAddress!
             let matrix = rows * columns
-            Parallel.forEachChunk(batch * rowTiles, costPerItem: tile * columns) { range in
+            if matrix == 0 { return }
+            Parallel.forEachChunk(batch * rowBlocks, costPerItem: block * columns) { range in
                 for item in range {
-                    let b = item / rowTiles
-                    let r0 = (item % rowTiles) * tile
-                    let r1 = Swift.min(r0 + tile, rows)
-                    let s = src + b * matrix, d = dst + b * matrix
-                    var c0 = 0
-                    while c0 < columns {
-                        let c1 = Swift.min(c0 + tile, columns)
-                        for c in c0..<c1 {
-                            let drow = d + c * rows
-                            for r in r0..<r1 { drow[r] = s[r * columns + c] }
-                        }
-                        c0 = c1
-                    }
+                    let b = item / rowBlocks
+                    let r0 = (item % rowBlocks) * block
+                    mm_transpose_rows(src + b * matrix, dst + b * matrix, rows, columns, r0, Swift.min(r0 + block, rows))
                 }
             }
         }

@@ -146,18 +146,47 @@ extension Tensor {
                 }
                 return
             }
+            // Thin inputs under wide kernels read a zero-padded copy, one contiguous run per kernel row.
+            var source = UnsafePointer(x)
+            var paddedInput: UnsafeMutablePointer<Float>?
+            defer { paddedInput?.deallocate() }
+            if withUnsafePointer(to: kernelGeometry, { mm_conv_uses_padded_input($0) }) != 0 {
+                let count = withUnsafePointer(to: kernelGeometry) { mm_conv_padded_input_count($0) }
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+                paddedInput = padded
+                Parallel.forEachChunk(geometry.batch, costPerItem: count / Swift.max(geometry.batch, 1)) { range in
+                    withUnsafePointer(to: kernelGeometry) { g in
+                        mm_conv_pad_input(g, x, padded, range.lowerBound, range.upperBound)
+                    }
+                }
+                source = UnsafePointer(padded)
+            }
             let packedCount = withUnsafePointer(to: kernelGeometry) { mm_conv_packed_weight_count($0) }
             let scratchCount = withUnsafePointer(to: kernelGeometry) { mm_conv_scratch_count($0) }
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(packedCount, 1))
             defer { packed.deallocate() }
             let cost = 2 * geometry.taps * geometry.groupInputChannels * geometry.groupOutputChannels
             for group in 0..<geometry.groups {
-                withUnsafePointer(to: kernelGeometry) { g in mm_conv_pack_weights(g, w, Int32(group), packed) }
-                Parallel.forEachChunk(rows, costPerItem: cost) { range in
+                let panels = withUnsafePointer(to: kernelGeometry) { mm_conv_weight_panel_count($0) }
+                let panelSize = packedCount / Swift.max(panels, 1)
+                Parallel.forEachChunk(panels, costPerItem: panelSize) { range in
+                    withUnsafePointer(to: kernelGeometry) { g in
+                        mm_conv_pack_weights(g, w, Int32(group), packed, range.lowerBound, range.upperBound)
+                    }
+                }
+                // Few rows (deep layers): each thread takes all rows and a share of the weight
+                // panels, so the weights stream from memory once. Otherwise threads split rows.
+                let blockRows = withUnsafePointer(to: kernelGeometry) { mm_conv_block_rows($0) }
+                let splitPanels = rows < 2 * blockRows * Parallel.threadCount && panels >= Parallel.threadCount
+                let items = splitPanels ? panels : rows
+                Parallel.forEachChunk(items, costPerItem: cost * (splitPanels ? rows / panels : 1)) { range in
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
                     defer { scratch.deallocate() }
+                    let rowRange = splitPanels ? 0..<rows : range
+                    let panelRange = splitPanels ? range : 0..<panels
                     withUnsafePointer(to: kernelGeometry) { g in
-                        mm_conv_run_rows(g, x, packed, b, y, Int32(group), range.lowerBound, range.upperBound, scratch)
+                        mm_conv_run_rows(g, source, packed, b, y, Int32(group), rowRange.lowerBound, rowRange.upperBound,
+                                         panelRange.lowerBound, panelRange.upperBound, scratch)
                     }
                 }
             }

@@ -117,6 +117,13 @@ import Testing
             #expect(last[n, h, w, c] == x[n, c, h, w])
         }
         #expect(last.toChannelsFirst().scalars == x.scalars)
+        // Extents that are not multiples of the 8x8 transpose blocks.
+        let wide = Tensor(shape: [2, 19, 11, 13]) { for i in 0..<$0.count { $0[i] = Float(i) } }
+        let wideLast = wide.toChannelsLast()
+        var moved = true
+        for n in 0..<2 { for c in 0..<19 { for h in 0..<11 { for w in 0..<13 where wideLast[n, h, w, c] != wide[n, c, h, w] { moved = false } } } }
+        #expect(moved)
+        #expect(wideLast.toChannelsFirst().scalars == wide.scalars)
         let weights = Tensor(shape: last.shape) { for i in 0..<$0.count { $0[i] = Float(i % 7) } }
         (last * weights).sum().backward()
         #expect(x.grad?.toChannelsLast().scalars == weights.scalars)

@@ -2,14 +2,9 @@ import Foundation
 import Testing
 @testable import Tensors
 
-/// PyTorch references written by Tests/Fixtures/generate/kernels.py: little-endian float32
-/// arrays in kernels.bin, described by index.json.
+/// PyTorch references written by Tests/Fixtures/generate/kernels.py: float32 tensors in
+/// kernels.safetensors named "case<i>.<name>", described by index.json.
 struct KernelFixtures {
-    struct Entry: Decodable {
-        let offset: Int
-        let shape: [Int]
-    }
-
     struct Parameters: Decodable {
         var stride: [Int]?
         var padding: [Int]?
@@ -26,13 +21,17 @@ struct KernelFixtures {
     struct Case: Decodable {
         let op: String
         let params: Parameters
-        let tensors: [String: Entry]
+        let tensors: [String]
+        /// Position in index.json (the "case<i>" prefix of its tensors).
+        var index = 0
+
+        enum CodingKeys: String, CodingKey { case op, params, tensors }
     }
 
     struct Index: Decodable { let cases: [Case] }
 
     let cases: [Case]
-    let scalars: [Float]
+    let file: SafetensorsFile
 
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -40,20 +39,18 @@ struct KernelFixtures {
 
     static func load() throws -> KernelFixtures {
         let index = try JSONDecoder().decode(Index.self, from: Data(contentsOf: directory.appendingPathComponent("index.json")))
-        let data = try Data(contentsOf: directory.appendingPathComponent("kernels.bin"))
-        let scalars = data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
-        return KernelFixtures(cases: index.cases, scalars: scalars)
+        let file = try SafetensorsFile(contentsOf: directory.appendingPathComponent("kernels.safetensors"))
+        var cases = index.cases
+        for i in cases.indices { cases[i].index = i }
+        return KernelFixtures(cases: cases, file: file)
     }
 
     func cases(_ op: String) -> [Case] { cases.filter { $0.op == op } }
 
     /// The named tensor of a case, or nil when the case does not have it.
     func tensor(_ fixture: Case, _ name: String) -> Tensor? {
-        guard let entry = fixture.tensors[name] else { return nil }
-        let count = entry.shape.reduce(1, *)
-        return Tensor(shape: entry.shape, scalars: Array(scalars[entry.offset..<(entry.offset + count)]))
+        guard fixture.tensors.contains(name) else { return nil }
+        return try? file.tensor("case\(fixture.index).\(name)")
     }
 }
 

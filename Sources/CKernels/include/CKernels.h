@@ -30,24 +30,46 @@ int mm_conv_isa(void);
 /// Scalars needed by `mm_conv_pack_weights` for one group's packed weights.
 size_t mm_conv_packed_weight_count(const MMConvGeometry *geometry);
 
-/// Packs the weights of group `group` from PyTorch's [Cout, Cin/groups, kh, kw] layout
-/// into column panels ordered (tap, channel), zero-padded to whole panels.
-void mm_conv_pack_weights(const MMConvGeometry *geometry, const float *weight, int group, float *packed);
+/// Number of column panels (tile-wide slices of one group's output channels).
+long mm_conv_weight_panel_count(const MMConvGeometry *geometry);
+
+/// Packs panels [panelStart, panelEnd) of group `group`'s weights from PyTorch's
+/// [Cout, Cin/groups, kh, kw] layout into column panels ordered (tap, channel), the last
+/// one zero-padded. Panels are independent, so callers may split them over threads.
+void mm_conv_pack_weights(const MMConvGeometry *geometry, const float *weight, int group, float *packed,
+                          long panelStart, long panelEnd);
 
 /// Scalars of scratch memory one call of `mm_conv_run_rows` needs.
 size_t mm_conv_scratch_count(const MMConvGeometry *geometry);
 
 /// Computes output rows [rowStart, rowEnd) (a row is one output pixel n*OH*OW + oh*OW + ow)
-/// of group `group`: output[row, group columns] = bias + sum over taps and channels.
-/// `output` is the NHWC output [N*OH*OW, Cout]; `bias` may be NULL. Single-threaded;
-/// callers split rows over threads.
+/// and weight panels [panelStart, panelEnd) (see `mm_conv_weight_panel_count`) of group
+/// `group`: output[row, group columns] = bias + sum over taps and channels. `output` is the
+/// NHWC output [N*OH*OW, Cout]; `bias` may be NULL. Single-threaded; callers split rows
+/// or panels over threads.
 void mm_conv_run_rows(const MMConvGeometry *geometry, const float *input, const float *packedWeights,
-                      const float *bias, float *output, int group, long rowStart, long rowEnd, float *scratch);
+                      const float *bias, float *output, int group, long rowStart, long rowEnd,
+                      long panelStart, long panelEnd, float *scratch);
+
+/// Output rows per block of `mm_conv_run_rows` (its unit of weight reuse).
+long mm_conv_block_rows(const MMConvGeometry *geometry);
+
+/// Whether `mm_conv_run_rows` reads a zero-padded copy of the input (thin inputs such as
+/// RGB under a 7x7 kernel: each kernel row is then one contiguous run of kw*C scalars).
+int mm_conv_uses_padded_input(const MMConvGeometry *geometry);
+/// Scalars of that padded copy: N * (H + 2ph) * (W + 2pw) * C.
+size_t mm_conv_padded_input_count(const MMConvGeometry *geometry);
+/// Writes images [imageStart, imageEnd) of the padded copy.
+void mm_conv_pad_input(const MMConvGeometry *geometry, const float *input, float *padded, long imageStart, long imageEnd);
 
 /// Depthwise convolution (groups == Cin == Cout) over NHWC rows [rowStart, rowEnd) of the
 /// output, with weights repacked as [kh*kw][C] (`tapWeights`). `bias` may be NULL.
 void mm_depthwise_run_rows(const MMConvGeometry *geometry, const float *input, const float *tapWeights,
                            const float *bias, float *output, long rowStart, long rowEnd);
+
+/// Transposes rows [rowStart, rowEnd) of the row-major [rows, columns] matrix `src` into
+/// the row-major [columns, rows] matrix `dst` (dst[c][r] = src[r][c]).
+void mm_transpose_rows(const float *src, float *dst, long rows, long columns, long rowStart, long rowEnd);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,7 @@ struct Benchmark {
 let allBenchmarks: [Benchmark] = [
     .gemm,
     .attention,
+    .conv,
     .trainStep,
     .images,
 ]

@@ -1,39 +1,34 @@
 """PyTorch reference outputs and gradients for the convolution, pooling, interpolation and
 inference batch-norm kernels (Tests/TensorsTests/{Convolution,Pooling,Interpolation}Tests.swift).
 
-Writes Tests/Fixtures/kernels/kernels.bin (little-endian float32 arrays, concatenated) and
-Tests/Fixtures/kernels/index.json: for each case its op, hyper-parameters and, per tensor
-name, the offset (in scalars) and shape inside kernels.bin. Every case holds its inputs,
-the forward output `y`, an upstream gradient `gy` and the gradients of sum(y * gy) with
-respect to each differentiable input (`d<name>`).
+Writes Tests/Fixtures/kernels/kernels.safetensors (float32 tensors named
+"case<i>.<name>") and Tests/Fixtures/kernels/index.json (for each case i: its op,
+hyper-parameters and tensor names). Every case holds its inputs, the forward output `y`,
+an upstream gradient `gy` and the gradients of sum(y * gy) with respect to each
+differentiable input (`d<name>`).
 
 Run: /work/V/bin/python Tests/Fixtures/generate/kernels.py (torch 2.x CPU, deterministic).
 """
 import json
 import pathlib
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import save_file
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "kernels"
 torch.manual_seed(1234)
 torch.set_default_dtype(torch.float64)  # references in float64, stored as float32
 
-blob = []
-offset = 0
+stored = {}
 cases = []
 
 
 def add(tensors):
-    global offset
-    entry = {}
+    prefix = f"case{len(cases)}."
     for name, t in tensors.items():
-        a = t.detach().to(torch.float32).contiguous().numpy().astype("<f4")
-        entry[name] = {"offset": offset, "shape": list(a.shape)}
-        blob.append(a.reshape(-1))
-        offset += a.size
-    return entry
+        stored[prefix + name] = t.detach().to(torch.float32).contiguous()
+    return sorted(tensors)
 
 
 def run(op, params, inputs, forward, differentiable):
@@ -130,6 +125,7 @@ for affine in (True, False):
     run("batchNorm2dInference", {"epsilon": 1e-5}, inputs, forward, ["x"] + (["w", "b"] if affine else []))
 
 OUT.mkdir(parents=True, exist_ok=True)
-np.concatenate(blob).astype("<f4").tofile(OUT / "kernels.bin")
+save_file(stored, str(OUT / "kernels.safetensors"))
 (OUT / "index.json").write_text(json.dumps({"cases": cases}, indent=1) + "\n")
-print(f"{len(cases)} cases, {offset} scalars ({offset * 4 / 1024:.0f} KiB)")
+scalars = sum(t.numel() for t in stored.values())
+print(f"{len(cases)} cases, {scalars} scalars ({scalars * 4 / 1024:.0f} KiB)")
