@@ -35,6 +35,7 @@ struct Benchmark {
 let allBenchmarks: [Benchmark] = [
     .gemm,
     .trainStep,
+    .elementwise,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
