@@ -114,7 +114,7 @@ func closenessFailure(_ actual: Tensor, _ expected: Tensor, tolerance: Double, f
 }
 
 /// `#expect`s that `actual` is close to `expected` (see `closenessFailure`).
-func expectClose(
+func expectNear(
     _ actual: Tensor, _ expected: Tensor, tolerance: Double, floor: Double = 1e-6, _ what: @autoclosure () -> String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {

@@ -49,6 +49,6 @@ import Tensors
                 }
             }
         }
-        expectClose(c, expected, tolerance: 1e-4, "batched product \(batch)x\(m)x\(k)x\(n)")
+        expectNear(c, expected, tolerance: 1e-4, "batched product \(batch)x\(m)x\(k)x\(n)")
     }
 }

@@ -34,6 +34,8 @@ struct OpCase: Sendable, CustomTestStringConvertible {
     func reference(sourceLocation: SourceLocation) throws -> Reference {
         let fixture = try OpFixture(area: area)
         let inputs = try fixture.inputs(name)
+        try #require(!inputs.isEmpty, "\(fixture.file.path): no tensor '\(name)/input0'; regenerate with Tests/Fixtures/generate/ops.py",
+                     sourceLocation: sourceLocation)
         let gradients = try inputs.indices.map { i in
             fixture.contains("\(name)/grad\(i)") ? try fixture.tensor("\(name)/grad\(i)") : nil
         }
@@ -51,7 +53,7 @@ struct OpCase: Sendable, CustomTestStringConvertible {
     func checkForward(tolerance: Double, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let reference = try reference(sourceLocation: sourceLocation)
         let output = withoutGradients { function(reference.inputs) }
-        expectClose(output, reference.output, tolerance: tolerance, "\(name) forward", sourceLocation: sourceLocation)
+        expectNear(output, reference.output, tolerance: tolerance, "\(name) forward", sourceLocation: sourceLocation)
     }
 
     /// Our backward against central differences of our own forward (Float32).
@@ -88,7 +90,7 @@ struct OpCase: Sendable, CustomTestStringConvertible {
             }
             let cotangent = reference.cotangent.scalars.map(Double.init)
             let rms = (cotangent.map { $0 * $0 }.reduce(0, +) / Double(Swift.max(cotangent.count, 1))).squareRoot()
-            expectClose(gradient, expected, tolerance: tolerance, floor: 1e-3 * rms, "\(name) gradient \(i)",
+            expectNear(gradient, expected, tolerance: tolerance, floor: 1e-3 * rms, "\(name) gradient \(i)",
                         sourceLocation: sourceLocation)
         }
     }
