@@ -57,17 +57,18 @@ func forEachBroadcastRow(
 
 extension Tensor {
     /// Sums this tensor down to `target`, undoing a broadcast (the backward of every
-    /// broadcasting op).
+    /// broadcasting op). Differentiable: the gradient is broadcast back to this shape.
     public func sum(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         let targetCount = target.reduce(1, *)
         precondition(broadcastShape(target, shape, op: "sum(toShape:)") == shape,
                      "sum(toShape:): \(shape) is not a broadcast of \(target)")
+        let out: Tensor
         // Fast path: target is a trailing suffix, so the result is a sum of rows.
         let offset = rank - target.count
         if Array(shape[offset...]) == target {
             let rows = count / Swift.max(targetCount, 1)
-            return Tensor(shape: target) { out in
+            out = Tensor(shape: target) { out in
                 out.initialize(repeating: 0)
                 let src = storage.pointer
                 for r in 0..<rows {
@@ -75,16 +76,17 @@ extension Tensor {
                     for j in 0..<targetCount { out[j] += base[j] }
                 }
             }
-        }
-        let strides = broadcastStrides(target, to: shape)
-        return Tensor(shape: target) { out in
-            out.initialize(repeating: 0)
-            let src = storage.pointer
-            let dst = out.baseAddress!
-            forEachBroadcastRow(shape, target, shape) { o, t, _, n, tStep, _ in
-                for j in 0..<n { dst[t + j * tStep] += src[o + j] }
+        } else {
+            out = Tensor(shape: target) { out in
+                out.initialize(repeating: 0)
+                let src = storage.pointer
+                let dst = out.baseAddress!
+                forEachBroadcastRow(shape, target, shape) { o, t, _, n, tStep, _ in
+                    for j in 0..<n { dst[t + j * tStep] += src[o + j] }
+                }
             }
-            _ = strides
         }
+        let inputShape = shape
+        return Tensor.recording(out, inputs: [self]) { g in [g.expanded(to: inputShape)] }
     }
 }

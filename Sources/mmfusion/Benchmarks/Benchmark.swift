@@ -38,6 +38,7 @@ let allBenchmarks: [Benchmark] = [
     .conv,
     .trainStep,
     .images,
+    .elementwise,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
