@@ -36,6 +36,7 @@ let allBenchmarks: [Benchmark] = [
     .gemm,
     .attention,
     .trainStep,
+    .bert,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
