@@ -172,7 +172,7 @@ func rowMoments(_ x: UnsafePointer<Float>, count n: Int, epsilon: Float) -> (mea
     let center = Lanes(repeating: mean)
     var squares = Lanes(repeating: 0)
     i = 0
-    while i + 8 <= n { let c = load(x + i) - center; squares.addProduct(c, c); i += 8 }
+    while i + 8 <= n { let c = load(x + i) - center; squares += c * c; i += 8 }
     var variance = squares.sum()
     while i < n { let c = x[i] - mean; variance += c * c; i += 1 }
     return (mean, 1 / (variance / Float(n) + epsilon).squareRoot())
@@ -214,20 +214,24 @@ func biasGELURow(_ x: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: U
 /// 5e-7 over the real line.
 @inline(__always)
 func erfApproximation(_ value: Lanes) -> Lanes {
-    let x = pointwiseMin(pointwiseMax(value, Lanes(repeating: -4)), Lanes(repeating: 4))
+    // Plain multiply-adds: `addingProduct` becomes a libm `fmaf` call per lane on a
+    // baseline x86-64 target, and the generic `pointwiseMin/Max` are not specialised.
+    var x = value
+    x.replace(with: 4, where: x .> 4)
+    x.replace(with: -4, where: x .< -4)
     let x2 = x * x
     var p = Lanes(repeating: -2.72614225801306e-10)
-    p = Lanes(repeating: 2.77068142495902e-08).addingProduct(p, x2)
-    p = Lanes(repeating: -2.10102402082508e-06).addingProduct(p, x2)
-    p = Lanes(repeating: -5.69250639462346e-05).addingProduct(p, x2)
-    p = Lanes(repeating: -7.34990630326855e-04).addingProduct(p, x2)
-    p = Lanes(repeating: -2.95459980854025e-03).addingProduct(p, x2)
-    p = Lanes(repeating: -1.60960333262415e-02).addingProduct(p, x2)
+    p = p * x2 + 2.77068142495902e-08
+    p = p * x2 - 2.10102402082508e-06
+    p = p * x2 - 5.69250639462346e-05
+    p = p * x2 - 7.34990630326855e-04
+    p = p * x2 - 2.95459980854025e-03
+    p = p * x2 - 1.60960333262415e-02
     p *= x
     var q = Lanes(repeating: -1.45660718464996e-05)
-    q = Lanes(repeating: -2.13374055278905e-04).addingProduct(q, x2)
-    q = Lanes(repeating: -1.68282697438203e-03).addingProduct(q, x2)
-    q = Lanes(repeating: -7.37332916720468e-03).addingProduct(q, x2)
-    q = Lanes(repeating: -1.42647390514189e-02).addingProduct(q, x2)
+    q = q * x2 - 2.13374055278905e-04
+    q = q * x2 - 1.68282697438203e-03
+    q = q * x2 - 7.37332916720468e-03
+    q = q * x2 - 1.42647390514189e-02
     return p / q
 }
