@@ -1,5 +1,5 @@
 import Foundation
-import NeuralNetwork
+@_exported import NeuralNetwork
 
 /// A classifier over cached image and text features: a paper model or a baseline.
 ///
