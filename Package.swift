@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders"]),
+        .testTarget(name: "FusionModelsTests", dependencies: ["FusionModels"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,1 +1,0 @@
-// The FusionModels target. See ../../docs/architecture.md.
