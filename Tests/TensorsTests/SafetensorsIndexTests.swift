@@ -52,6 +52,9 @@ import Testing
             #expect(tensor.scalars == entry.values, "\(name)")
         }
         #expect(try archive.tensors().count == expected.count)
+        #expect(archive.dtype(of: "head.weight") == .f16)
+        #expect(archive.dtype(of: "embeddings.weight") == .f32)
+        #expect(archive.dtype(of: "absent") == nil)
         #expect(archive.shape(of: "absent") == nil)
         #expect(throws: TensorArchiveError.tensorNotFound(archive: archive.location.path, tensor: "absent", available: 4)) {
             try archive.tensor("absent")
@@ -80,7 +83,12 @@ import Testing
         let torchFolder = folder.appendingPathComponent("torch")
         try FileManager.default.createDirectory(at: torchFolder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: checkpointFixture("torch_zip.pt"), to: torchFolder.appendingPathComponent("best.pt"))
-        #expect(try TensorArchive(contentsOf: torchFolder).names.count == 15)
+        let torchArchive = try TensorArchive(contentsOf: torchFolder)
+        #expect(torchArchive.names.count == 15)
+        #expect(torchArchive.dtype(of: "ids") == .i64)
+        #expect(torchArchive.dtype(of: "half") == .f16)
+        #expect(torchArchive.dtype(of: "mask") == .bool)
+        #expect(torchArchive.dtype(of: "transposed") == .f32)
     }
 
     @Test func folderErrors() throws {

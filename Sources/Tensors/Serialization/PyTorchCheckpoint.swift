@@ -32,6 +32,11 @@ public enum PyTorchCheckpoint {
     /// `{"epoch": 3, "state_dict": {...}}`). Entries that are not tensors are skipped.
     /// - Throws: `PyTorchCheckpointError` naming the file and the problem.
     public static func load(_ url: URL) throws -> [String: Tensor] {
+        try loadWithStoredTypes(url).mapValues(\.tensor)
+    }
+
+    /// The state dict with each tensor's stored element type.
+    static func loadWithStoredTypes(_ url: URL) throws -> [String: (tensor: Tensor, dtype: SafetensorsDType)] {
         let path = url.path
         let mapping: MemoryMappedFile
         do {
@@ -46,13 +51,13 @@ public enum PyTorchCheckpoint {
             ? readZip(bytes, path: path, arena: arena)
             : readLegacy(bytes, path: path, arena: arena)
         let stateDictionary = try findStateDictionary(root, path: path)
-        var result: [String: Tensor] = [:]
+        var result: [String: (tensor: Tensor, dtype: SafetensorsDType)] = [:]
         for (key, value) in stateDictionary.entries {
             guard case let .string(name) = key, case let .tensor(reference) = value else { continue }
             guard let storageBytes = tensorBytes[reference.storage.key] else {
                 throw PyTorchCheckpointError.invalidTensor(file: path, detail: "tensor '\(name)' refers to storage '\(reference.storage.key)', which the file lacks")
             }
-            result[name] = try materialize(reference, storageBytes: storageBytes, name: name, path: path)
+            result[name] = (try materialize(reference, storageBytes: storageBytes, name: name, path: path), reference.storage.dtype)
         }
         return result
     }

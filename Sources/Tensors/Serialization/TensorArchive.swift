@@ -18,7 +18,7 @@ public struct TensorArchive: @unchecked Sendable {
     /// Where one tensor lives.
     enum Source {
         case safetensors(SafetensorsFile)
-        case loaded(Tensor)
+        case loaded(Tensor, SafetensorsDType)
     }
 
     /// The folder or file the archive was opened from.
@@ -77,7 +77,17 @@ public struct TensorArchive: @unchecked Sendable {
     public func shape(of name: String) -> [Int]? {
         switch sources[name] {
         case let .safetensors(file): return file.shape(of: name)
-        case let .loaded(tensor): return tensor.shape
+        case let .loaded(tensor, _): return tensor.shape
+        case nil: return nil
+        }
+    }
+
+    /// The element type tensor `name` is stored as (PyTorch storage types map to their
+    /// safetensors equivalents), or nil when the archive has no such tensor.
+    public func dtype(of name: String) -> SafetensorsDType? {
+        switch sources[name] {
+        case let .safetensors(file): return file.dtype(of: name)
+        case let .loaded(_, dtype): return dtype
         case nil: return nil
         }
     }
@@ -87,7 +97,7 @@ public struct TensorArchive: @unchecked Sendable {
     public func tensor(_ name: String) throws -> Tensor {
         switch sources[name] {
         case let .safetensors(file): return try file.tensor(name)
-        case let .loaded(tensor): return tensor
+        case let .loaded(tensor, _): return tensor
         case nil: throw TensorArchiveError.tensorNotFound(archive: location.path, tensor: name, available: names.count)
         }
     }
@@ -131,8 +141,8 @@ public struct TensorArchive: @unchecked Sendable {
             return Dictionary(uniqueKeysWithValues: opened.names.map { ($0, Source.safetensors(opened)) })
         }
         if ["bin", "pt", "pth", "ckpt"].contains(fileExtension) {
-            let loaded = try PyTorchCheckpoint.load(file)
-            return loaded.mapValues { Source.loaded($0) }
+            let loaded = try PyTorchCheckpoint.loadWithStoredTypes(file)
+            return loaded.mapValues { Source.loaded($0.tensor, $0.dtype) }
         }
         throw TensorArchiveError.unknownFormat(file: file.path)
     }
