@@ -6,10 +6,18 @@
 #include <string.h>
 
 void mmf_image_release(mmf_decoded_image *image) {
-    if (image && image->pixels) {
-        free(image->pixels);
-        image->pixels = NULL;
-    }
+    if (!image) return;
+    if (image->pixels && image->owns_pixels) free(image->pixels);
+    image->pixels = NULL;
+    image->owns_pixels = 0;
+}
+
+void mmf_image_reset(mmf_decoded_image *image) {
+    uint8_t *destination = image->destination;
+    size_t capacity = image->destination_capacity;
+    memset(image, 0, sizeof *image);
+    image->destination = destination;
+    image->destination_capacity = capacity;
 }
 
 void mmf_set_message(mmf_decoded_image *image, const char *format, ...) {
@@ -32,7 +40,13 @@ mmf_image_status mmf_check_dimensions(mmf_decoded_image *image, uint64_t width, 
 
 uint8_t *mmf_allocate_pixels(mmf_decoded_image *image, size_t channels) {
     size_t count = (size_t)image->width * (size_t)image->height * channels;
+    if (image->destination && image->destination_capacity >= count) {
+        image->pixels = image->destination;
+        image->owns_pixels = 0;
+        return image->pixels;
+    }
     image->pixels = malloc(count > 0 ? count : 1);
+    image->owns_pixels = image->pixels != NULL;
     if (!image->pixels) mmf_set_message(image, "cannot allocate %zu bytes for the pixels", count);
     return image->pixels;
 }

@@ -38,7 +38,7 @@ static mmf_image_status mmf_gif_failure(GifFileType *gif, mmf_gif_reader *reader
 mmf_image_status mmf_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, mmf_decoded_image *image) {
     mmf_gif_reader reader = {data, size, 0, 0};
     int error = 0;
-    memset(image, 0, sizeof *image);
+    mmf_image_reset(image);
     GifFileType *gif = DGifOpen(&reader, mmf_gif_read, &error);
     if (!gif) {
         const char *text = GifErrorString(error);

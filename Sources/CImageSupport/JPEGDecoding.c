@@ -59,7 +59,7 @@ mmf_image_status mmf_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_
     struct jpeg_decompress_struct info;
     mmf_jpeg_errors errors;
     mmf_jpeg_progress progress;
-    memset(image, 0, sizeof *image);
+    mmf_image_reset(image);
     memset(&errors, 0, sizeof errors);
 
     info.err = jpeg_std_error(&errors.manager);
@@ -145,4 +145,32 @@ mmf_image_status mmf_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_
         return MMF_IMAGE_TRUNCATED;
     }
     return MMF_IMAGE_OK;
+}
+
+mmf_image_status mmf_probe_jpeg(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, int *decodes_to_rgb) {
+    struct jpeg_decompress_struct info;
+    mmf_jpeg_errors errors;
+    memset(&errors, 0, sizeof errors);
+    *width = 0;
+    *height = 0;
+    *decodes_to_rgb = 0;
+    info.err = jpeg_std_error(&errors.manager);
+    errors.manager.error_exit = mmf_jpeg_error_exit;
+    errors.manager.emit_message = mmf_jpeg_emit_message;
+    errors.manager.output_message = mmf_jpeg_output_message;
+    if (setjmp(errors.jump)) {
+        int truncated = errors.premature_end && !errors.corrupt_data;
+        jpeg_destroy_decompress(&info);
+        return truncated ? MMF_IMAGE_TRUNCATED : MMF_IMAGE_CORRUPT;
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, data, (unsigned long)size);
+    jpeg_read_header(&info, TRUE);
+    mmf_image_status status = errors.premature_end ? MMF_IMAGE_TRUNCATED : MMF_IMAGE_OK;
+    *width = info.image_width;
+    *height = info.image_height;
+    *decodes_to_rgb = info.jpeg_color_space == JCS_GRAYSCALE || info.jpeg_color_space == JCS_YCbCr ||
+                      info.jpeg_color_space == JCS_RGB;
+    jpeg_destroy_decompress(&info);
+    return status;
 }

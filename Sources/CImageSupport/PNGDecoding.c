@@ -41,7 +41,7 @@ mmf_image_status mmf_decode_png(const uint8_t *data, size_t size, uint64_t max_p
     png_structp png;
     png_infop info = NULL;
     png_bytep *volatile rows = NULL;
-    memset(image, 0, sizeof *image);
+    mmf_image_reset(image);
     memset(&state, 0, sizeof state);
     state.data = data;
     state.size = size;

@@ -62,7 +62,7 @@ static mmf_image_status mmf_decode_webp_animation(const uint8_t *data, size_t si
 
 mmf_image_status mmf_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, mmf_decoded_image *image) {
     WebPBitstreamFeatures features;
-    memset(image, 0, sizeof *image);
+    mmf_image_reset(image);
     VP8StatusCode code = WebPGetFeatures(data, size, &features);
     if (code != VP8_STATUS_OK) {
         mmf_set_message(image, "%s", mmf_webp_message(code));

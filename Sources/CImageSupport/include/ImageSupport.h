@@ -35,6 +35,13 @@ typedef struct {
     int adobe_inverted;
     /// Row-major pixels, `width * height * (3 or 4)` bytes; release with `mmf_image_release`.
     uint8_t *pixels;
+    /// Optional caller-owned buffer set before decoding: when the pixels fit in
+    /// `destination_capacity` bytes they are written there (`pixels == destination`)
+    /// instead of into a new allocation. Decoders keep these two fields.
+    uint8_t *destination;
+    size_t destination_capacity;
+    /// 1 when `pixels` was allocated by the decoder (and is freed by `mmf_image_release`).
+    int owns_pixels;
     /// The codec's own words for a failure, NUL-terminated.
     char message[200];
 } mmf_decoded_image;
@@ -44,7 +51,11 @@ mmf_image_status mmf_decode_png(const uint8_t *data, size_t size, uint64_t max_p
 mmf_image_status mmf_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, mmf_decoded_image *image);
 mmf_image_status mmf_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, mmf_decoded_image *image);
 
-/// Frees `image->pixels` (safe to call twice).
+/// Reads a JPEG's header only: its size, and whether it decodes to RGB directly (not
+/// CMYK/YCCK). Answers OK, TRUNCATED, CORRUPT or UNSUPPORTED like `mmf_decode_jpeg`.
+mmf_image_status mmf_probe_jpeg(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, int *decodes_to_rgb);
+
+/// Frees `image->pixels` if the decoder allocated them (safe to call twice).
 void mmf_image_release(mmf_decoded_image *image);
 
 #endif

@@ -54,7 +54,8 @@ public struct ImageDecoder: Sendable {
         }
         switch format {
         case .jpeg:
-            let image = try decodeWithCodec(bytes, name: name, format: format, mmf_decode_jpeg)
+            let image = try decodeWithCodec(bytes, name: name, format: format, rgbByteCount: jpegRGBByteCount(bytes),
+                                            mmf_decode_jpeg)
             let orientation = ExifOrientation(jpeg: bytes) ?? .up
             return image.applying(orientation)
         case .png:
@@ -71,12 +72,52 @@ public struct ImageDecoder: Sendable {
     /// The signature shared by the C codec wrappers in `CImageSupport`.
     typealias Codec = (UnsafePointer<UInt8>?, Int, UInt64, UnsafeMutablePointer<mmf_decoded_image>?) -> mmf_image_status
 
+    /// The RGB byte count of a JPEG that decodes straight to RGB within the pixel limit,
+    /// so its pixels can be written into the result array without a second buffer.
+    func jpegRGBByteCount(_ bytes: [UInt8]) -> Int? {
+        var width: UInt32 = 0, height: UInt32 = 0, decodesToRGB: Int32 = 0
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            mmf_probe_jpeg(buffer.baseAddress, buffer.count, &width, &height, &decodesToRGB)
+        }
+        let pixelCount = Int(width) * Int(height)
+        guard status == MMF_IMAGE_OK, decodesToRGB != 0, pixelCount > 0, pixelCount <= maximumPixelCount else { return nil }
+        return pixelCount * 3
+    }
+
     /// Runs one C codec and converts its RGB, RGBA (composited on white) or CMYK output.
-    func decodeWithCodec(_ bytes: [UInt8], name: String, format: ImageFormat, _ codec: Codec) throws -> RGBImage {
+    /// With `rgbByteCount`, the codec writes RGB output of that size into the result directly.
+    func decodeWithCodec(
+        _ bytes: [UInt8], name: String, format: ImageFormat, rgbByteCount: Int? = nil, _ codec: Codec
+    ) throws -> RGBImage {
         var decoded = mmf_decoded_image()
         let limit = UInt64(max(maximumPixelCount, 0))
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            codec(buffer.baseAddress, buffer.count, limit, &decoded)
+        var status = MMF_IMAGE_CORRUPT
+        if let rgbByteCount {
+            let direct = [UInt8](unsafeUninitializedCapacity: rgbByteCount) { buffer, initialized in
+                decoded.destination = buffer.baseAddress
+                decoded.destination_capacity = buffer.count
+                status = bytes.withUnsafeBufferPointer { input in codec(input.baseAddress, input.count, limit, &decoded) }
+                let filled = status == MMF_IMAGE_OK && decoded.layout == MMF_LAYOUT_RGB
+                    && decoded.pixels == buffer.baseAddress && Int(decoded.width) * Int(decoded.height) * 3 == rgbByteCount
+                initialized = filled ? rgbByteCount : 0
+                decoded.destination = nil
+                decoded.destination_capacity = 0
+            }
+            if direct.count == rgbByteCount {
+                return RGBImage(width: Int(decoded.width), height: Int(decoded.height), pixels: direct)
+            }
+            if decoded.owns_pixels == 0 {
+                decoded.pixels = nil
+                if status == MMF_IMAGE_OK {
+                    // Written into the discarded buffer in an unexpected layout: decode again the general way.
+                    decoded = mmf_decoded_image()
+                    status = bytes.withUnsafeBufferPointer { input in codec(input.baseAddress, input.count, limit, &decoded) }
+                }
+            }
+        } else {
+            status = bytes.withUnsafeBufferPointer { buffer in
+                codec(buffer.baseAddress, buffer.count, limit, &decoded)
+            }
         }
         defer { mmf_image_release(&decoded) }
         let detail = withUnsafeBytes(of: decoded.message) { raw in
