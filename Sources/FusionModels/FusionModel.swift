@@ -9,6 +9,8 @@ import Foundation
 public protocol FusionModel: Module {
     /// The registry id (`hglnet`, `text-only`, ...).
     var id: String { get }
+    /// The ablation switches the configuration's `ablations` list accepts.
+    static var ablations: [String] { get }
     /// The features `forward` reads.
     var requirements: FeatureRequirements { get }
     /// The configuration as JSON (snake_case keys), enough to rebuild the model with

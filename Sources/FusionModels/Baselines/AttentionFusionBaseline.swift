@@ -42,6 +42,9 @@ public final class AttentionFusionBaseline: FusionModel {
          ("norm", norm), ("dropout", dropout), ("classifier", classifier)]
     }
 
+    /// Baselines have no ablation switches.
+    public static let ablations: [String] = []
+
     public var requirements: FeatureRequirements {
         FeatureRequirements(textLayerCount: 1, textTokenSequences: true, imageGrid: true)
     }
@@ -67,7 +70,7 @@ public final class AttentionFusionBaseline: FusionModel {
     }
 
     static let descriptor = ModelDescriptor(
-        id: "attention-fusion", paper: "baseline: one cross-attention block text → image", ablations: [], presets: [],
+        id: "attention-fusion", paper: "baseline: one cross-attention block text → image", ablations: ablations, presets: [],
         make: { json, classes, seed in
             try AttentionFusionBaseline(configuration: BaselineConfiguration.decode(json, model: "attention-fusion", classes: classes),
                                         classes: classes, seed: seed)

@@ -22,6 +22,9 @@ public final class ConcatFusionBaseline: FusionModel {
 
     public var children: [(String, any Module)] { [("mlp", head)] }
 
+    /// Baselines have no ablation switches.
+    public static let ablations: [String] = []
+
     public var requirements: FeatureRequirements { FeatureRequirements(textPooled: true, imagePooled: true) }
 
     public func configurationJSON() throws -> Data { try ConfigurationCoding.encode(configuration) }
@@ -34,7 +37,7 @@ public final class ConcatFusionBaseline: FusionModel {
     }
 
     static let descriptor = ModelDescriptor(
-        id: "concat", paper: "baseline: early fusion, MLP over pooled text and pooled image", ablations: [], presets: [],
+        id: "concat", paper: "baseline: early fusion, MLP over pooled text and pooled image", ablations: ablations, presets: [],
         make: { json, classes, seed in
             try ConcatFusionBaseline(configuration: BaselineConfiguration.decode(json, model: "concat", classes: classes),
                                      classes: classes, seed: seed)

@@ -26,6 +26,9 @@ public final class LateFusionBaseline: FusionModel {
 
     public var children: [(String, any Module)] { [("text_head", textHead), ("image_head", imageHead)] }
 
+    /// Baselines have no ablation switches.
+    public static let ablations: [String] = []
+
     public var requirements: FeatureRequirements { FeatureRequirements(textPooled: true, imagePooled: true) }
 
     public func configurationJSON() throws -> Data { try ConfigurationCoding.encode(configuration) }
@@ -43,7 +46,7 @@ public final class LateFusionBaseline: FusionModel {
     }
 
     static let descriptor = ModelDescriptor(
-        id: "late-fusion", paper: "baseline: average of unimodal heads' logits", ablations: [], presets: [],
+        id: "late-fusion", paper: "baseline: average of unimodal heads' logits", ablations: ablations, presets: [],
         make: { json, classes, seed in
             try LateFusionBaseline(configuration: BaselineConfiguration.decode(json, model: "late-fusion", classes: classes),
                                    classes: classes, seed: seed)

@@ -27,6 +27,9 @@ public final class UnimodalBaseline: FusionModel {
 
     public var children: [(String, any Module)] { [("mlp", head)] }
 
+    /// Baselines have no ablation switches.
+    public static let ablations: [String] = []
+
     public var requirements: FeatureRequirements {
         FeatureRequirements(textPooled: readsText, imagePooled: !readsText)
     }
@@ -41,14 +44,14 @@ public final class UnimodalBaseline: FusionModel {
     }
 
     static let textDescriptor = ModelDescriptor(
-        id: "text-only", paper: "baseline: MLP over the pooled text vector", ablations: [], presets: [],
+        id: "text-only", paper: "baseline: MLP over the pooled text vector", ablations: ablations, presets: [],
         make: { json, classes, seed in
             try UnimodalBaseline(readsText: true, configuration: BaselineConfiguration.decode(json, model: "text-only", classes: classes),
                                  classes: classes, seed: seed)
         })
 
     static let imageDescriptor = ModelDescriptor(
-        id: "image-only", paper: "baseline: MLP over the pooled image vector", ablations: [], presets: [],
+        id: "image-only", paper: "baseline: MLP over the pooled image vector", ablations: ablations, presets: [],
         make: { json, classes, seed in
             try UnimodalBaseline(readsText: false, configuration: BaselineConfiguration.decode(json, model: "image-only", classes: classes),
                                  classes: classes, seed: seed)
