@@ -5,6 +5,6 @@ struct MMFusion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mmfusion",
         abstract: "Train, evaluate, explain and serve image+text classifiers for social-media posts.",
-        subcommands: [BenchCommand.self, ModelsCommand.self]
+        subcommands: [EmbedCommand.self, ModelsCommand.self, BenchCommand.self]
     )
 }

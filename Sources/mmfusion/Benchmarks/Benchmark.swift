@@ -40,6 +40,7 @@ let allBenchmarks: [Benchmark] = [
     .images,
     .elementwise,
     .bert,
+    .resnet50,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
