@@ -448,12 +448,19 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
     for (long m0 = rowStart; m0 < rowEnd; m0 += blockRows) {
         long m1 = m0 + blockRows < rowEnd ? m0 + blockRows : rowEnd;
         long mPanels = (m1 - m0 + mr - 1) / mr;
+        // Output coordinates advance incrementally (no divisions per row); rows past the
+        // block's end repeat its last row (computed, never stored).
+        long n = m0 / pixelsPerImage, oh = (m0 % pixelsPerImage) / g->outputWidth, ow = m0 % g->outputWidth;
         for (long q = 0; q < mPanels; q++) {
             for (long i = 0; i < mr; i++) {
                 long m = m0 + q * mr + i;
-                if (m >= m1) m = m1 - 1;
-                long n = m / pixelsPerImage, rem = m % pixelsPerImage;
-                long oh = rem / g->outputWidth, ow = rem % g->outputWidth;
+                if (m >= m1) {
+                    long previous = q * mr + i - 1;
+                    for (long t = 0; t < effectiveTaps; t++)
+                        pointers[(q * effectiveTaps + t) * mr + i] =
+                            pointers[(previous / mr * effectiveTaps + t) * mr + previous % mr];
+                    continue;
+                }
                 if (im2col) {
                     float *row = columns + (q * mr + i) * depth;
                     gatherRow(g, input, group, n, oh, ow, row);
@@ -467,17 +474,23 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
                             input + ((n * hp + y) * wp + ow * g->strideWidth) * (long)g->inputChannels;
                     }
                 } else {
+                    const float **rowPointers = pointers + q * effectiveTaps * mr + i;
+                    const long iw0 = ow * g->strideWidth - g->paddingWidth;
                     for (long kh = 0; kh < g->kernelHeight; kh++) {
                         long ih = oh * g->strideHeight - g->paddingHeight + kh * g->dilationHeight;
+                        int rowInside = ih >= 0 && ih < g->inputHeight;
+                        const float *pixelRow = input + ((n * g->inputHeight + ih) * g->inputWidth) * (long)g->inputChannels + group * cin;
                         for (long kw = 0; kw < g->kernelWidth; kw++) {
-                            long iw = ow * g->strideWidth - g->paddingWidth + kw * g->dilationWidth;
+                            long iw = iw0 + kw * g->dilationWidth;
                             long t = kh * g->kernelWidth + kw;
-                            const float *src = zeros;
-                            if (ih >= 0 && ih < g->inputHeight && iw >= 0 && iw < g->inputWidth)
-                                src = input + ((n * g->inputHeight + ih) * g->inputWidth + iw) * g->inputChannels + group * cin;
-                            pointers[(q * effectiveTaps + t) * mr + i] = src;
+                            rowPointers[t * mr] = (rowInside && iw >= 0 && iw < g->inputWidth)
+                                ? pixelRow + iw * (long)g->inputChannels : zeros;
                         }
                     }
+                }
+                if (++ow == g->outputWidth) {
+                    ow = 0;
+                    if (++oh == g->outputHeight) { oh = 0; n++; }
                 }
             }
         }
