@@ -14,8 +14,11 @@ import Foundation
 /// Pre-tokenisation regexes are implemented as scanners over Unicode scalars (see
 /// `PreTokenizationPattern`); merges are applied lowest rank first, with a per-word cache.
 public struct BytePairTokenizer: TextTokenizer {
+    /// Which `transformers` pipeline the vocabulary belongs to.
     public enum Flavour: String, Sendable, CaseIterable {
+        /// `CLIPTokenizer`: lower-cased, CLIP's regex, `</w>` suffix, `<|startoftext|>`/`<|endoftext|>`.
         case clip
+        /// `RobertaTokenizer` (GPT-2 byte level): cased, GPT-2's regex, `<s>`/`</s>`/`<pad>`.
         case roberta
     }
 
