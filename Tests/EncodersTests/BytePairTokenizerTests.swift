@@ -37,6 +37,23 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
     }
 
+    @Test(arguments: BytePairTokenizer.Flavour.allCases)
+    func concurrentEncodingMatchesSequentialEncoding(_ flavour: BytePairTokenizer.Flavour) throws {
+        let tokenizer = try Self.fromVocabularyFiles(flavour)
+        let texts = try TokenizerFixtures.corpus().map(\.text)
+        let sequential = texts.map { tokenizer.encode($0, maxLength: nil).ids }
+        let results = TokenizerWorkerResults(count: 8)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            // Each worker walks the corpus from a different start so the shared merge cache is
+            // filled and read from several threads at once.
+            let order = (0..<texts.count).map { ($0 + worker * 7) % texts.count }
+            var ids = [[Int]](repeating: [], count: texts.count)
+            for index in order { ids[index] = tokenizer.encode(texts[index], maxLength: nil).ids }
+            results.set(worker, ids)
+        }
+        for worker in 0..<8 { #expect(results.get(worker) == sequential, "worker \(worker)") }
+    }
+
     @Test func clipTruncationToSeventySevenKeepsEndToken() throws {
         let tokenizer = try Self.fromVocabularyFiles(.clip)
         let encoding = tokenizer.encode(String(repeating: "a photo of a cat. ", count: 40), paddedTo: 77)
@@ -83,5 +100,25 @@ import Testing
         #expect(throws: TokenizerError.missingSpecialToken(path: vocabulary.path, token: "<s>")) {
             try BytePairTokenizer(vocabularyFile: vocabulary, mergesFile: merges, flavour: .roberta)
         }
+    }
+}
+
+/// Per-worker results written from concurrent threads.
+final class TokenizerWorkerResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [[[Int]]]
+
+    init(count: Int) { values = Array(repeating: [], count: count) }
+
+    func set(_ index: Int, _ value: [[Int]]) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+
+    func get(_ index: Int) -> [[Int]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[index]
     }
 }

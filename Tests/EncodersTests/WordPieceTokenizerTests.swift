@@ -78,6 +78,20 @@ import Testing
         #expect(encoding.tokens == ["[CLS]", "hi", "(", "[SEP]"])
     }
 
+    @Test func windowsLineEndingsInVocabFileAreAccepted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crlf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = try String(contentsOf: Self.minilmDirectory.appendingPathComponent("vocab.txt"), encoding: .utf8)
+        let crlf = folder.appendingPathComponent("vocab.txt")
+        try Data(original.replacingOccurrences(of: "\n", with: "\r\n").utf8).write(to: crlf)
+        let reference = try WordPieceTokenizer(directory: Self.minilmDirectory)
+        let tokenizer = try WordPieceTokenizer(vocabFile: crlf)
+        let text = "Breaking: the Café was closed!! 今天"
+        #expect(tokenizer.encode(text, maxLength: nil) == reference.encode(text, maxLength: nil))
+        #expect(tokenizer.vocabularySize == reference.vocabularySize)
+    }
+
     @Test func missingFileNamesThePath() throws {
         let missing = TokenizerFixtures.directory.appendingPathComponent("no-such-model")
         #expect(throws: TokenizerError.missingFile(path: missing.appendingPathComponent("vocab.txt").path)) {

@@ -14,8 +14,11 @@ import Foundation
 /// Pre-tokenisation regexes are implemented as scanners over Unicode scalars (see
 /// `PreTokenizationPattern`); merges are applied lowest rank first, with a per-word cache.
 public struct BytePairTokenizer: TextTokenizer {
+    /// Which `transformers` pipeline the vocabulary belongs to.
     public enum Flavour: String, Sendable, CaseIterable {
+        /// `CLIPTokenizer`: lower-cased, CLIP's regex, `</w>` suffix, `<|startoftext|>`/`<|endoftext|>`.
         case clip
+        /// `RobertaTokenizer` (GPT-2 byte level): cased, GPT-2's regex, `<s>`/`</s>`/`<pad>`.
         case roberta
     }
 
@@ -200,23 +203,21 @@ public struct BytePairTokenizer: TextTokenizer {
         vocabularySize = largestId + 1
     }
 
-    static func parseMerge(_ line: Substring) -> (String, String)? {
-        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+    /// `"left right"` split at its one space (by scalars, so a token starting with a combining
+    /// mark is not glued to the space).
+    static func parseMerge(_ line: String) -> (String, String)? {
+        let parts = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
-        return (String(parts[0]), String(parts[1]))
+        return (String(String.UnicodeScalarView(parts[0])), String(String.UnicodeScalarView(parts[1])))
     }
 
-    static func parseMerge(_ line: String) -> (String, String)? { parseMerge(line[...]) }
-
     static func readMerges(_ url: URL) throws -> [(String, String)] {
-        let text = try TokenizerError.readText(url)
         var merges: [(String, String)] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-            if trimmed.isEmpty || (number == 0 && trimmed.hasPrefix("#version")) { continue }
-            guard let merge = parseMerge(trimmed) else {
+        for (number, line) in try TokenizerError.readLines(url).enumerated() {
+            if line.isEmpty || (number == 0 && line.hasPrefix("#version")) { continue }
+            guard let merge = parseMerge(line) else {
                 throw TokenizerError.malformedFile(path: url.path,
-                                                   reason: "line \(number + 1) is not \"left right\": \(String(trimmed).debugDescription)")
+                                                   reason: "line \(number + 1) is not \"left right\": \(line.debugDescription)")
             }
             merges.append(merge)
         }

@@ -40,4 +40,14 @@ extension TokenizerError {
     static func readText(_ url: URL) throws -> String {
         String(decoding: try readFile(url), as: UTF8.self)
     }
+
+    /// The lines of a UTF-8 text file, split at `\n` scalars with a trailing `\r` removed
+    /// (Python's universal newlines); a final empty line is dropped.
+    static func readLines(_ url: URL) throws -> [String] {
+        var lines = try readText(url).unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line))
+        }
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
 }

@@ -65,6 +65,9 @@ struct TokenizerJSON {
             if (entry["normalized"] as? Bool) == true && (entry["special"] as? Bool) != true {
                 throw unsupported("added token \(content.debugDescription) with \"normalized\": true")
             }
+            if (entry["single_word"] as? Bool) == true {
+                throw unsupported("added token \(content.debugDescription) with \"single_word\": true")
+            }
             return AddedToken(content: content, id: id, stripLeft: entry["lstrip"] as? Bool ?? false,
                               stripRight: entry["rstrip"] as? Bool ?? false)
         }

@@ -77,11 +77,8 @@ public struct WordPieceTokenizer: TextTokenizer {
     /// Loads a `vocab.txt` (one token a line; the line number is the id) with BERT's special
     /// tokens `[PAD] [UNK] [CLS] [SEP] [MASK]`.
     public init(vocabFile: URL, options: Options = Options()) throws {
-        let text = try TokenizerError.readText(vocabFile)
         var vocabulary: [ExactString: Int] = [:]
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
-        for (index, line) in lines.enumerated() { vocabulary[ExactString(String(line))] = index }
+        for (index, line) in try TokenizerError.readLines(vocabFile).enumerated() { vocabulary[ExactString(line)] = index }
         if vocabulary.isEmpty {
             throw TokenizerError.malformedFile(path: vocabFile.path, reason: "the vocabulary is empty")
         }
