@@ -5,7 +5,7 @@ import Testing
 /// MSCF against the independent PyTorch reference of Tests/Fixtures/generate/mscf.py (tiny
 /// sizes: B = 3, d_t = 12, n = 8, 4 grid positions of 10 channels, d_i = 8, 2 encoder layers
 /// of 2 heads and feed-forward 16, vocabulary 20 with [PAD] 0, [CLS] 1, [SEP] 2, [mask] 3,
-/// 3 classes, dropout 0).
+/// mask rate 0.4 (two tokens masked per sample), 3 classes, dropout 0).
 /// Tolerance: 1e-4 · max(1, |expected|) per element for logits, the MLM loss, the masked
 /// positions (exact) and the gradient of sum(logits · R) + Loss_mlm for every parameter, and
 /// for evaluation-mode logits.
@@ -21,7 +21,7 @@ import Testing
         let list = ablations.map { "\"\($0)\"" }.joined(separator: ", ")
         return Data(("""
         {"text_hidden_size": 12, "text_length": 8, "image_channels": 10, "image_positions": 4, "model_dimension": 8,
-         "layer_count": 2, "head_count": 2, "feed_forward_dimension": 16, "dropout": 0, "mask_rate": 0.25,
+         "layer_count": 2, "head_count": 2, "feed_forward_dimension": 16, "dropout": 0, "mask_rate": 0.4,
          "vocabulary_size": 20, "mask_token_id": 3, "special_token_ids": [0, 1, 2], "mlm": "\(mlm)", "ablations": [\(list)]}
         """).utf8)
     }
@@ -90,6 +90,25 @@ import Testing
         let missing = ImageGuidedMasking.select(scores: scores, tokenIds: ids, rate: 0.25, specialTokenIds: [0, 1, 2],
                                                 textPresent: [true, false])
         #expect(missing == [[3], []])
+    }
+
+    @Test func missingModalityChangesOnlyItsSample() throws {
+        let fixture = try FusionFixture("mscf_full")
+        let model = try ModelRegistry.make(id: "mscf", config: Self.tinyConfiguration(mlm: "fast", ablations: []), classes: 3, seed: 9)
+        try model.loadStateDict(fixture.entries("param."))
+        model.eval()
+        let full = try fixture.inputs()
+        let masked = try ModelInputs(features: full.features, textPresent: [true, false, true], imagePresent: [true, true, true])
+        let (a, b) = try withoutGradients { (try model.forward(full), try model.forward(masked)) }
+        let rowA = a.logits.slice(axis: 0, 1..<2).scalars, rowB = b.logits.slice(axis: 0, 1..<2).scalars
+        #expect(zip(rowA, rowB).contains { Swift.abs($0 - $1) > 1e-4 }, "missing text changes sample 1")
+        expectAllClose(b.logits.slice(axis: 0, 0..<1), a.logits.slice(axis: 0, 0..<1), "sample 0 unchanged")
+        expectAllClose(b.logits.slice(axis: 0, 2..<3), a.logits.slice(axis: 0, 2..<3), "sample 2 unchanged")
+        // Training: the sample without text has no masked token.
+        model.train()
+        let selected = try #require(try model.forward(masked).intermediates["mlm.selected"])
+        #expect(selected.slice(axis: 0, 1..<2).scalars.allSatisfy { $0 == 0 })
+        #expect(selected.sum().item == 4)
     }
 
     @Test func faithfulTrainingNeedsTheTextEncoder() throws {

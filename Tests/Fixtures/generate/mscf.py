@@ -109,7 +109,7 @@ class MSCF(nn.Module):
         return logits, loss, selected
 
 
-TINY = dict(d_t=12, n=8, channels=10, m=4, d=8, layers=2, heads=2, ffn=16, dropout=0.0, rate=0.25,
+TINY = dict(d_t=12, n=8, channels=10, m=4, d=8, layers=2, heads=2, ffn=16, dropout=0.0, rate=0.4,
             vocab=20, mask_id=3, special=SPECIAL, classes=3)
 CASES = {
     "full": ("fast", []), "faithful": ("faithful", []), "no_mlm": ("fast", ["no-mlm"]),
