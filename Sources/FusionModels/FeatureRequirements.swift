@@ -17,11 +17,13 @@ public struct FeatureRequirements: Codable, Equatable, Sendable {
     public var imageLogits: Bool
     /// CLIP text and image embeddings: `clip.text`, `clip.image` [B, d_clip].
     public var clipEmbeddings: Bool
+    /// The token ids of the text sequence: `text.token_ids` [B, L] (MLM targets).
+    public var textTokenIds: Bool
 
     /// Requirements with every flag off unless given.
     public init(textLayerCount: Int = 0, textClassTokens: Bool = false, textTokenSequences: Bool = false,
                 textPooled: Bool = false, imageGrid: Bool = false, imagePooled: Bool = false,
-                imageLogits: Bool = false, clipEmbeddings: Bool = false) {
+                imageLogits: Bool = false, clipEmbeddings: Bool = false, textTokenIds: Bool = false) {
         self.textLayerCount = textLayerCount
         self.textClassTokens = textClassTokens
         self.textTokenSequences = textTokenSequences
@@ -30,6 +32,26 @@ public struct FeatureRequirements: Codable, Equatable, Sendable {
         self.imagePooled = imagePooled
         self.imageLogits = imageLogits
         self.clipEmbeddings = clipEmbeddings
+        self.textTokenIds = textTokenIds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case textLayerCount, textClassTokens, textTokenSequences, textPooled, imageGrid, imagePooled, imageLogits
+        case clipEmbeddings, textTokenIds
+    }
+
+    /// Decodes requirements; `textTokenIds` may be absent (written before it existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        textLayerCount = try container.decode(Int.self, forKey: .textLayerCount)
+        textClassTokens = try container.decode(Bool.self, forKey: .textClassTokens)
+        textTokenSequences = try container.decode(Bool.self, forKey: .textTokenSequences)
+        textPooled = try container.decode(Bool.self, forKey: .textPooled)
+        imageGrid = try container.decode(Bool.self, forKey: .imageGrid)
+        imagePooled = try container.decode(Bool.self, forKey: .imagePooled)
+        imageLogits = try container.decode(Bool.self, forKey: .imageLogits)
+        clipEmbeddings = try container.decode(Bool.self, forKey: .clipEmbeddings)
+        textTokenIds = try container.decodeIfPresent(Bool.self, forKey: .textTokenIds) ?? false
     }
 
     /// The `ModelInputs` entries these requirements name, in a fixed order.
@@ -42,6 +64,7 @@ public struct FeatureRequirements: Codable, Equatable, Sendable {
         if imagePooled { names.append(FeatureName.imagePooled) }
         if imageLogits { names.append(FeatureName.imageLogits) }
         if clipEmbeddings { names += [FeatureName.clipText, FeatureName.clipImage] }
+        if textTokenIds { names.append(FeatureName.textTokenIds) }
         return names
     }
 }
@@ -64,4 +87,6 @@ public enum FeatureName {
     public static let clipText = "clip.text"
     /// [B, d]: CLIP image embedding.
     public static let clipImage = "clip.image"
+    /// [B, L]: the token ids of the text sequence (as Float), aligned with `text.layers`.
+    public static let textTokenIds = "text.token_ids"
 }
