@@ -20,7 +20,8 @@ extension Tensor {
     }
 
     /// softmax(x)_i = e^{x_i - max} / Σ_j e^{x_j - max} along `axis`.
-    /// Backward: dx = y ⊙ (dy - Σ dy ⊙ y).
+    /// Backward: dx = y ⊙ (dy - Σ dy ⊙ y). A line whose entries are all -∞ (a fully masked
+    /// attention row) gives zeros and a zero gradient, where PyTorch gives NaN.
     public func softmax(axis: Int = -1) -> Tensor {
         let ax = normalizedAxis(axis, op: "softmax")
         let out = Tensor(shape: shape) { o in
@@ -29,7 +30,11 @@ extension Tensor {
                 for i in 0..<n { m = Swift.max(m, x[i * s]) }
                 if m == -.infinity { m = 0 }
                 var total: Float = 0
-                for i in 0..<n { let e = Foundation.exp(x[i * s] - m); y[i * s] = e; total += e }
+                if s == 1 {
+                    total = sumOfShiftedExponentials(x, count: n, shift: m, output: y)
+                } else {
+                    for i in 0..<n { let e = Foundation.exp(x[i * s] - m); y[i * s] = e; total += e }
+                }
                 let inv = total > 0 ? 1 / total : 0
                 for i in 0..<n { y[i * s] *= inv }
             }
@@ -64,7 +69,11 @@ extension Tensor {
                 for i in 0..<n { m = Swift.max(m, x[i * s]) }
                 if m == -.infinity { m = 0 }
                 var total: Float = 0
-                for i in 0..<n { total += Foundation.exp(x[i * s] - m) }
+                if s == 1 {
+                    total = sumOfShiftedExponentials(x, count: n, shift: m, output: nil)
+                } else {
+                    for i in 0..<n { total += Foundation.exp(x[i * s] - m) }
+                }
                 let lse = m + Foundation.log(total)
                 for i in 0..<n { y[i * s] = x[i * s] - lse }
             }

@@ -6,7 +6,7 @@ import Foundation
 extension Tensor {
     /// e^x. d/dx = e^x.
     public func exp() -> Tensor {
-        let out = unaryMap(self) { Foundation.exp($0) }
+        let out = vectorMap(self) { vectorExp($0) }
         return Tensor.recording(out, inputs: [self]) { g in [g * out.detached()] }
     }
 
@@ -32,9 +32,7 @@ extension Tensor {
 
     /// Logistic sigmoid 1 / (1 + e^-x). d/dx = s (1 - s).
     public func sigmoid() -> Tensor {
-        let out = unaryMap(self) { x in
-            x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
-        }
+        let out = vectorMap(self) { x in 1 / (1 + vectorExp(-x)) }
         return Tensor.recording(out, inputs: [self]) { g in
             [g * unaryMap(out) { $0 * (1 - $0) }]
         }
@@ -61,10 +59,11 @@ extension Tensor {
         }
     }
 
-    /// GELU with the tanh approximation (`approximate="tanh"`).
+    /// GELU with the tanh approximation (`approximate="tanh"`):
+    /// x/2 (1 + tanh u) = x σ(2u) with u = √(2/π) (x + 0.044715 x³).
     public func geluTanh() -> Tensor {
         let c: Float = 0.79788456080286536 // sqrt(2/pi)
-        let out = unaryMap(self) { x in 0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x))) }
+        let out = vectorMap(self) { x in x / (1 + vectorExp(-2 * c * (x + 0.044715 * x * x * x))) }
         return Tensor.recording(out, inputs: [self]) { g in
             [binaryMap(g, self, op: "gelu backward") { gy, x in
                 let inner = c * (x + 0.044715 * x * x * x)
