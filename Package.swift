@@ -1,11 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Numeric targets are compiled without overflow/bounds checks in release builds;
-/// the hot loops validate their bounds once, up front.
-let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
+/// Numeric targets keep Swift's checks on (`-O`, not `-Ounchecked`): shape and bounds
+/// preconditions must stop a bad call with a message, never read the wrong memory. The
+/// hot loops run over unsafe pointers, so the checks cost little there.
+let fastMath: [SwiftSetting] = []
 
 let package = Package(
     name: "mmfusion",

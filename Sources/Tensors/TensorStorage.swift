@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,6 +21,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates uninitialised storage for `count` scalars.
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage: negative scalar count \(count)")
+        _ = TensorStorage.allocatorConfigured
         self.count = count
         var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
@@ -43,6 +45,14 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit { free(pointer) }
+
+    /// Keeps large freed buffers in the process instead of handing them back to the
+    /// system: with glibc's defaults every op's output above the mmap threshold is a
+    /// fresh mapping whose pages fault in again, which caps element-wise kernels at a
+    /// fraction of memory bandwidth. Runs once, before the first allocation.
+    static let allocatorConfigured: Void = {
+        ck_configure_allocator()
+    }()
 
     /// The scalars as a buffer.
     @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {

@@ -74,4 +74,7 @@ void mm_transpose_rows(const float *src, float *dst, long rows, long columns, lo
 #ifdef __cplusplus
 }
 #endif
+/// Tunes glibc's allocator for large, short-lived tensor buffers (no-op elsewhere).
+void ck_configure_allocator(void);
+
 #endif
