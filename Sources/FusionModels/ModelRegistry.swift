@@ -56,6 +56,7 @@ public enum ModelRegistry {
         ConcatFusionBaseline.descriptor,
         LateFusionBaseline.descriptor,
         AttentionFusionBaseline.descriptor,
+        SGMFT.descriptor,
     ]
 
     /// The registry ids.
