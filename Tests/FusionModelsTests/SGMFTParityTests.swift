@@ -10,7 +10,8 @@ import Testing
 @Suite struct SGMFTParityTests {
     static let cases: [(String, [String])] = [
         ("full", []), ("no_sim", ["no-sim"]), ("no_sfm", ["no-sfm"]), ("no_sim_no_sfm", ["no-sim", "no-sfm"]),
-        ("image_wise_ffn", ["image-wise-ffn"]),
+        ("image_wise_ffn", ["image-wise-ffn"]), ("asymmetric_co_attention", ["asymmetric-co-attention"]),
+        ("merge_attention", ["merge-attention"]), ("co_attention", ["co-attention"]),
     ]
 
     static func tinyConfiguration(ablations: [String]) -> Data {
@@ -54,6 +55,13 @@ import Testing
         #expect(output.intermediates["sim.element_similarity"]?.shape == [3, 4, 5])
         let keys = Set(model.namedParameters().map(\.0))
         #expect(keys.contains("sim.image_ffn.similarity.weight") && !keys.contains("sim.text_ffn.similarity.weight"))
+    }
+
+    @Test func fusionAlternativesExcludeEachOther() {
+        #expect(throws: FusionModelError.self) {
+            try ModelRegistry.make(id: "sgmft", config: Self.tinyConfiguration(ablations: ["no-sfm", "merge-attention"]),
+                                   classes: 3, seed: 5)
+        }
     }
 
     @Test func missingImageChangesOnlyItsSample() throws {

@@ -27,6 +27,9 @@ public final class SGMFT: FusionModel {
     let interaction: SimilarityGuidedInteraction?
     let textFusion: MultiHeadAttention?
     let imageFusion: MultiHeadAttention?
+    let textSelfFusion: MultiHeadAttention?
+    let imageSelfFusion: MultiHeadAttention?
+    let mergeFusion: MultiHeadAttention?
     let classifier: ModuleList<Linear>
     let dropout: Dropout
     let imageWise: Bool
@@ -35,7 +38,13 @@ public final class SGMFT: FusionModel {
     /// projected features go to SFM directly), `no-sfm` (CLIP + SIM: M_fuse = mean(F_t^S) +
     /// mean(F_i^S)), both (CLIP + classifier), and `image-wise-ffn` (Table 4: the
     /// similarity-aware feed-forward block serves the image with P^e' = rowsoftmax(F_i F_tᵀ)).
-    public static let ablations = ["no-sim", "no-sfm", "image-wise-ffn"]
+    /// Table 3 replaces SFM by another fusion module: `asymmetric-co-attention` (text
+    /// self-attention, then text → image cross-attention), `merge-attention` (one
+    /// self-attention over the concatenated tokens) or `co-attention` (self-attention per
+    /// stream, then cross-attention each way).
+    public static let ablations = ["no-sim", "no-sfm", "image-wise-ffn", "asymmetric-co-attention", "merge-attention",
+                                   "co-attention"]
+    static let fusionAlternatives: Set<String> = ["no-sfm", "asymmetric-co-attention", "merge-attention", "co-attention"]
 
     /// A randomly initialised model (PyTorch's default initialisation) for `classes` classes.
     /// - Throws: `FusionModelError` for an unknown ablation or an invalid size.
@@ -52,8 +61,12 @@ public final class SGMFT: FusionModel {
                 model: "sgmft", reason: "classes ≥ 2, every size ≥ 1, model_dimension a multiple of head_count, "
                     + "four classifier_hidden_sizes and dropout in [0, 1) are required")
         }
-        self.configuration = c
         let ablated = Set(c.ablations)
+        guard ablated.intersection(Self.fusionAlternatives).count <= 1 else {
+            throw FusionModelError.invalidConfiguration(
+                model: "sgmft", reason: "choose at most one of no-sfm, asymmetric-co-attention, merge-attention, co-attention")
+        }
+        self.configuration = c
         imageWise = ablated.contains("image-wise-ffn")
         var generator = RandomGenerator(seed: seed)
         let d = c.modelDimension
@@ -62,13 +75,16 @@ public final class SGMFT: FusionModel {
         interaction = ablated.contains("no-sim") ? nil
             : SimilarityGuidedInteraction(dimension: d, headCount: c.headCount, feedForward: c.resolvedFeedForwardDimension,
                                           imageWise: imageWise, generator: &generator)
-        if ablated.contains("no-sfm") {
-            textFusion = nil
-            imageFusion = nil
-        } else {
-            textFusion = MultiHeadAttention(embedDimension: d, headCount: c.headCount, generator: &generator)
-            imageFusion = MultiHeadAttention(embedDimension: d, headCount: c.headCount, generator: &generator)
+        func attention(_ used: Bool) -> MultiHeadAttention? {
+            used ? MultiHeadAttention(embedDimension: d, headCount: c.headCount, generator: &generator) : nil
         }
+        let asymmetric = ablated.contains("asymmetric-co-attention"), merge = ablated.contains("merge-attention")
+        let coAttention = ablated.contains("co-attention"), noFusion = ablated.contains("no-sfm")
+        textSelfFusion = attention(asymmetric || coAttention)
+        imageSelfFusion = attention(coAttention)
+        mergeFusion = attention(merge)
+        textFusion = attention(!noFusion && !merge)
+        imageFusion = attention(!noFusion && !merge && !asymmetric)
         let sizes = [d] + c.classifierHiddenSizes + [classes]
         classifier = ModuleList((0..<5).map { Linear(inputSize: sizes[$0], outputSize: sizes[$0 + 1], generator: &generator) })
         dropout = Dropout(probability: c.dropout, seed: generator.next())
@@ -77,7 +93,11 @@ public final class SGMFT: FusionModel {
     public var children: [(String, any Module)] {
         var result: [(String, any Module)] = [("text_projection", textProjection), ("image_projection", imageProjection)]
         if let interaction { result.append(("sim", interaction)) }
-        if let textFusion, let imageFusion { result += [("sfm_text", textFusion), ("sfm_image", imageFusion)] }
+        if let textSelfFusion { result.append(("sfm_text_self", textSelfFusion)) }
+        if let imageSelfFusion { result.append(("sfm_image_self", imageSelfFusion)) }
+        if let mergeFusion { result.append(("sfm_merge", mergeFusion)) }
+        if let textFusion { result.append(("sfm_text", textFusion)) }
+        if let imageFusion { result.append(("sfm_image", imageFusion)) }
         return result + [("classifier", classifier), ("dropout", dropout)]
     }
 
@@ -118,7 +138,18 @@ public final class SGMFT: FusionModel {
             intermediates["sim.element_similarity"] = element.detached()
         }
         var fused: Tensor
-        if let textFusion, let imageFusion {
+        if let textSelfFusion {
+            textStream = textSelfFusion(query: textStream, key: textStream, value: textStream).output
+        }
+        if let imageSelfFusion {
+            imageStream = imageSelfFusion(query: imageStream, key: imageStream, value: imageStream).output
+        }
+        if let mergeFusion {
+            let merged = Tensor.concat([textStream, imageStream], axis: 1)
+            fused = mergeFusion(query: merged, key: merged, value: merged).output.mean(axis: 1)
+        } else if let textFusion, imageFusion == nil {
+            fused = textFusion(query: textStream, key: imageStream, value: imageStream).output.mean(axis: 1)
+        } else if let textFusion, let imageFusion {
             let textAttended = textFusion(query: textStream, key: imageStream, value: imageStream).output
             let imageAttended = imageFusion(query: imageStream, key: textStream, value: textStream).output
             fused = textAttended.mean(axis: 1) + imageAttended.mean(axis: 1)                       // (17)

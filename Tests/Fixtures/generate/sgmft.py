@@ -102,9 +102,19 @@ class SGMFT(nn.Module):
         self.image_projection = nn.Linear(d_i, d)
         if not self.no_sim:
             self.sim = SIM(d, heads, d_h, self.image_wise)
-        if not self.no_sfm:
-            self.sfm_text = nn.MultiheadAttention(d, heads, batch_first=True)
-            self.sfm_image = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.fusion = next((a for a in ablations if a in ("no-sfm", "asymmetric-co-attention", "merge-attention",
+                                                           "co-attention")), "sfm")
+        mha = lambda: nn.MultiheadAttention(d, heads, batch_first=True)
+        if self.fusion in ("asymmetric-co-attention", "co-attention"):
+            self.sfm_text_self = mha()
+        if self.fusion == "co-attention":
+            self.sfm_image_self = mha()
+        if self.fusion == "merge-attention":
+            self.sfm_merge = mha()
+        if self.fusion in ("sfm", "asymmetric-co-attention", "co-attention"):
+            self.sfm_text = mha()
+        if self.fusion in ("sfm", "co-attention"):
+            self.sfm_image = mha()
         sizes = [d] + list(hidden) + [classes]
         self.classifier = nn.ModuleList([nn.Linear(sizes[k], sizes[k + 1]) for k in range(5)])
         self.drop = nn.Dropout(dropout)
@@ -121,10 +131,19 @@ class SGMFT(nn.Module):
             else:
                 p_e = torch.softmax(f_t @ f_i.transpose(1, 2), dim=-1)   # (2, 4)
             f_t, f_i = self.sim(f_t, f_i, p_m, p_e)
-        if not self.no_sfm:
+        if self.fusion in ("sfm", "co-attention"):
+            if self.fusion == "co-attention":               # Table 3: self-attention per stream first
+                f_t = self.sfm_text_self(f_t, f_t, f_t, need_weights=False)[0]
+                f_i = self.sfm_image_self(f_i, f_i, f_i, need_weights=False)[0]
             a, _ = self.sfm_text(f_t, f_i, f_i, need_weights=False)
             b, _ = self.sfm_image(f_i, f_t, f_t, need_weights=False)
             m = a.mean(1) + b.mean(1)                       # (17)
+        elif self.fusion == "asymmetric-co-attention":      # Table 3 (mPLUG): text only
+            t = self.sfm_text_self(f_t, f_t, f_t, need_weights=False)[0]
+            m = self.sfm_text(t, f_i, f_i, need_weights=False)[0].mean(1)
+        elif self.fusion == "merge-attention":              # Table 3: one attention over [T; I]
+            z = torch.cat([f_t, f_i], dim=1)
+            m = self.sfm_merge(z, z, z, need_weights=False)[0].mean(1)
         else:
             m = f_t.mean(1) + f_i.mean(1)
         for k, layer in enumerate(self.classifier):         # (18)
@@ -137,7 +156,8 @@ class SGMFT(nn.Module):
 TINY = dict(d_t=12, d_i=10, d=8, heads=2, d_h=16, hidden=[8, 6, 6, 4], classes=3)
 CASES = {
     "full": [], "no_sim": ["no-sim"], "no_sfm": ["no-sfm"], "no_sim_no_sfm": ["no-sim", "no-sfm"],
-    "image_wise_ffn": ["image-wise-ffn"],
+    "image_wise_ffn": ["image-wise-ffn"], "asymmetric_co_attention": ["asymmetric-co-attention"],
+    "merge_attention": ["merge-attention"], "co_attention": ["co-attention"],
 }
 
 
