@@ -57,6 +57,7 @@ public enum ModelRegistry {
         LateFusionBaseline.descriptor,
         AttentionFusionBaseline.descriptor,
         MSCF.descriptor,
+        SGMFT.descriptor,
     ]
 
     /// The registry ids.

@@ -83,3 +83,23 @@ import Testing
         #expect(image <= 0.7, "image-only held-out accuracy \(image)")
     }
 }
+
+extension FusionLearningTests {
+    /// SG-MFT on the same XOR task: it reads the last text layer's tokens and the image grid.
+    @Test func sgmftLearnsWhatNeedsBothModalities() throws {
+        let task = Self.makeTask(count: 400, seed: 2024)
+        let configuration = Data(#"""
+        {"text_hidden_size": 8, "image_hidden_size": 8, "model_dimension": 8, "head_count": 2,
+         "feed_forward_dimension": 16, "classifier_hidden_sizes": [16, 16, 8, 8], "dropout": 0}
+        """#.utf8)
+        let baseline = Data(#"{"text_hidden_size": 8, "image_channels": 8, "hidden_size": 16, "dropout": 0.1}"#.utf8)
+        let sgmft = try ModelRegistry.make(id: "sgmft", config: configuration, classes: 2, seed: 3)
+        let textOnly = try ModelRegistry.make(id: "text-only", config: baseline, classes: 2, seed: 3)
+        let imageOnly = try ModelRegistry.make(id: "image-only", config: baseline, classes: 2, seed: 3)
+        let fused = try Self.trainAndEvaluate(sgmft, task: task, epochs: 20, learningRate: 3e-3)
+        let text = try Self.trainAndEvaluate(textOnly, task: task, epochs: 20, learningRate: 3e-3)
+        let image = try Self.trainAndEvaluate(imageOnly, task: task, epochs: 20, learningRate: 3e-3)
+        #expect(fused >= 0.9, "SG-MFT held-out accuracy \(fused)")
+        #expect(fused > text + 0.2 && fused > image + 0.2, "SG-MFT \(fused), text-only \(text), image-only \(image)")
+    }
+}

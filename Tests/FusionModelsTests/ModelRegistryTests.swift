@@ -5,7 +5,7 @@ import Testing
 /// Registry lookups, presets, configuration coding, errors and parameter counts.
 @Suite struct ModelRegistryTests {
     @Test func listsEveryModel() {
-        #expect(ModelRegistry.ids == ["hglnet", "text-only", "image-only", "concat", "late-fusion", "attention-fusion", "mscf"])
+        #expect(ModelRegistry.ids == ["hglnet", "text-only", "image-only", "concat", "late-fusion", "attention-fusion", "mscf", "sgmft"])
     }
 
     @Test func unknownIdsPresetsAblationsAndKeysAreErrors() {
