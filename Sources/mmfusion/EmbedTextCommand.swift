@@ -32,7 +32,7 @@ struct EmbedTextCommand: ParsableCommand {
         let directory = try HuggingFaceDirectory(URL(fileURLWithPath: model))
         let embedder = try TextEmbedder(directory: directory)
         guard let data = FileManager.default.contents(atPath: input) else {
-            throw ValidationError("cannot read --input \(input); check the path")
+            throw EmbedTextError(description: "cannot read the input file \(input); check the path and its permissions")
         }
         var texts = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
@@ -51,6 +51,11 @@ struct EmbedTextCommand: ParsableCommand {
                         "normalize": String(normalize), "layer": layer.map(String.init) ?? "last"]
         try Safetensors.write(["embeddings": embeddings], to: URL(fileURLWithPath: out), metadata: metadata)
     }
+}
+
+/// A failure of `mmfusion embed text` outside the library (exit code 1).
+struct EmbedTextError: Error, CustomStringConvertible {
+    let description: String
 }
 
 extension TokenPooling: ExpressibleByArgument {}
