@@ -3,8 +3,8 @@ import NeuralNetwork
 import Tensors
 
 /// A model directory laid out as the Hugging Face hub stores it: `config.json`, the
-/// weights as `model.safetensors` or as shards listed by `model.safetensors.index.json`,
-/// and the tokenizer files (`tokenizer.json`, `vocab.txt`, `vocab.json`, `merges.txt`).
+/// weights (`model.safetensors`, shards listed by `model.safetensors.index.json`, or a
+/// PyTorch `pytorch_model.bin`), and the tokenizer files (`tokenizer.json`, `vocab.txt`, `vocab.json`, `merges.txt`).
 ///
 /// ```swift
 /// let directory = try HuggingFaceDirectory(URL(fileURLWithPath: "all-MiniLM-L6-v2"))
@@ -14,10 +14,6 @@ import Tensors
 public struct HuggingFaceDirectory: Sendable {
     /// The directory.
     public let url: URL
-
-    /// Names of the single-file weights and of the shard index.
-    public static let weightsFile = "model.safetensors"
-    public static let weightsIndexFile = "model.safetensors.index.json"
 
     /// Opens `url`, which must be an existing directory.
     /// - Throws: `HuggingFaceDirectoryError.notADirectory`.
@@ -66,39 +62,13 @@ public struct HuggingFaceDirectory: Sendable {
         }
     }
 
-    /// The weights: `model.safetensors`, or the shards `model.safetensors.index.json` lists.
-    /// - Throws: `HuggingFaceDirectoryError.missingFile` (saying which formats were found
-    ///   instead), `.malformedFile` for a bad index, `.missingShard`, or `SafetensorsError`.
-    public func weights() throws -> SafetensorsCheckpoint {
-        if contains(Self.weightsFile) {
-            let single = try SafetensorsFile(contentsOf: file(Self.weightsFile))
-            return SafetensorsCheckpoint(files: [single], owner: Dictionary(uniqueKeysWithValues: single.names.map { ($0, 0) }))
-        }
-        if contains(Self.weightsIndexFile) {
-            let index = try decodeJSON(ShardIndex.self, file: Self.weightsIndexFile)
-            let shardNames = Array(Set(index.weightMap.values)).sorted()
-            var files: [SafetensorsFile] = []
-            for shard in shardNames {
-                guard contains(shard) else {
-                    throw HuggingFaceDirectoryError.missingShard(directory: url.path, index: Self.weightsIndexFile, shard: shard)
-                }
-                files.append(try SafetensorsFile(contentsOf: file(shard)))
-            }
-            var owner: [String: Int] = [:]
-            for (name, shard) in index.weightMap {
-                guard let position = shardNames.firstIndex(of: shard), files[position].shape(of: name) != nil else {
-                    throw HuggingFaceDirectoryError.malformedFile(
-                        path: file(Self.weightsIndexFile).path, detail: "tensor '\(name)' is not in its shard \(shard)")
-                }
-                owner[name] = position
-            }
-            return SafetensorsCheckpoint(files: files, owner: owner)
-        }
-        let others = ["pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack"].filter(contains)
-        let found = others.isEmpty ? "" : " (found \(others.joined(separator: ", ")), which this reader does not take)"
-        throw HuggingFaceDirectoryError.missingFile(
-            directory: url.path, file: Self.weightsFile,
-            purpose: "the weights\(found); save the model with safe_serialization=True or convert it to safetensors")
+    /// The weights, as `TensorArchive` finds them in the directory: `model.safetensors`,
+    /// the shards `model.safetensors.index.json` lists, `pytorch_model.bin` (or its index),
+    /// else the folder's only safetensors or PyTorch checkpoint file.
+    /// - Throws: `TensorArchiveError` (no weights, a missing shard, …), `SafetensorsError`
+    ///   or `PyTorchCheckpointError`, each naming the file.
+    public func weights() throws -> TensorArchive {
+        try TensorArchive(contentsOf: url)
     }
 
     /// The tokenizer files present in the directory (nil where absent).
@@ -123,36 +93,15 @@ public struct HuggingFaceDirectory: Sendable {
         public var tokenizerConfig: URL?
     }
 
-    struct ShardIndex: Decodable {
-        let weightMap: [String: String]
-        enum CodingKeys: String, CodingKey { case weightMap = "weight_map" }
-    }
 }
 
-/// The tensors of a safetensors checkpoint held in one file or in shards.
-public struct SafetensorsCheckpoint: @unchecked Sendable {
-    let files: [SafetensorsFile]
-    /// Which file holds each tensor.
-    let owner: [String: Int]
-
-    /// Every tensor name, sorted.
-    public var names: [String] { owner.keys.sorted() }
-
-    /// Tensor `name` as Float32.
-    /// - Throws: `SafetensorsError.tensorNotFound` when no file holds it.
-    public func tensor(_ name: String) throws -> Tensor {
-        guard let position = owner[name] else {
-            throw SafetensorsError.tensorNotFound(file: files.first?.path ?? "checkpoint", tensor: name, available: owner.count)
-        }
-        return try files[position].tensor(name)
-    }
-
-    /// A `WeightScope` over the tensors under the names `rules` give them; tensors are
-    /// read from the memory-mapped files when a layer asks for them.
+extension TensorArchive {
+    /// A `WeightScope` over the archive's tensors under the names `rules` give them;
+    /// safetensors tensors are read from the mapped files when a layer asks for them.
     /// - Throws: `HuggingFaceDirectoryError.conflictingKeys` when two tensors get one name.
     public func scope(renaming rules: [KeyRename] = []) throws -> WeightScope {
         var original: [String: String] = [:]
-        for name in owner.keys.sorted() {
+        for name in names {
             let renamed = KeyRename.apply(rules, to: name)
             if let earlier = original[renamed] {
                 throw HuggingFaceDirectoryError.conflictingKeys(key: renamed, first: earlier, second: name)
@@ -199,8 +148,6 @@ public enum HuggingFaceDirectoryError: Error, Equatable, CustomStringConvertible
     case missingFile(directory: String, file: String, purpose: String)
     /// A file exists but cannot be used.
     case malformedFile(path: String, detail: String)
-    /// The shard index names a shard that is absent.
-    case missingShard(directory: String, index: String, shard: String)
     /// Two checkpoint tensors map to one name after renaming.
     case conflictingKeys(key: String, first: String, second: String)
 
@@ -213,8 +160,6 @@ public enum HuggingFaceDirectoryError: Error, Equatable, CustomStringConvertible
             return "\(directory) has no \(file) (\(purpose)); download the complete model folder from the Hugging Face hub"
         case let .malformedFile(path, detail):
             return "\(path) cannot be used: \(detail)"
-        case let .missingShard(directory, index, shard):
-            return "\(directory)/\(index) lists the shard \(shard), which is absent; download every shard of the model"
         case let .conflictingKeys(key, first, second):
             return "checkpoint tensors '\(first)' and '\(second)' both become '\(key)' after renaming; the checkpoint mixes two models"
         }

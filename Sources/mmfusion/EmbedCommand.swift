@@ -5,6 +5,6 @@ struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Compute embeddings with a pretrained encoder.",
-        subcommands: [EmbedImageCommand.self]
+        subcommands: [EmbedTextCommand.self, EmbedImageCommand.self]
     )
 }

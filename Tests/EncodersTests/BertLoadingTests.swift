@@ -133,12 +133,13 @@ import Tensors
             #expect(path.hasSuffix("config.json"))
             #expect(detail.contains("hidden_size"))
         }
-        try Data("not a checkpoint".utf8).write(to: empty.appendingPathComponent("pytorch_model.bin"))
         do {
             _ = try directory.weights()
-            Issue.record("weights found in a directory without safetensors")
-        } catch let error as HuggingFaceDirectoryError {
-            #expect(error.description.contains("model.safetensors") && error.description.contains("pytorch_model.bin"))
+            Issue.record("weights found in a directory without any")
+        } catch let error as TensorArchiveError {
+            guard case let .noWeights(path, lookedFor) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(path == empty.path)
+            #expect(lookedFor.contains("model.safetensors"))
         }
     }
 

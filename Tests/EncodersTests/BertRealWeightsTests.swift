@@ -44,3 +44,47 @@ import Tensors
         }
     }
 }
+
+/// `TextEmbedder` (the library side of `mmfusion embed text`) with the real WordPiece
+/// tokenizer: the ids match the Hugging Face tokenizer's and the sentence embeddings have
+/// cosine >= 0.9999 with sentence-transformers' for every one of the 50 sentences
+/// (English, Chinese, emoji, an empty line).
+@Suite struct BertTextEmbedderTests {
+    @Test func miniLMTextEmbeddingsMatchSentenceTransformers() throws {
+        let url = BertFixtures.miniLMDirectory
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else {
+            Issue.record("all-MiniLM-L6-v2 is not in \(url.path); run `make weights` first")
+            return
+        }
+        let embedder = try TextEmbedder(directory: HuggingFaceDirectory(url))
+        #expect(embedder.defaultMaxLength == 256)
+        var sentences = try String(contentsOf: BertFixtures.url("minilm-sentences.txt"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if sentences.last == "" { sentences.removeLast() }
+        #expect(sentences.count == 50 && sentences.contains(""))
+
+        let reference = try BertFixtures.tensors("minilm-reference.safetensors")
+        let referenceIds = BertFixtures.integerRows(try #require(reference["input_ids"]))
+        let referenceMask = BertFixtures.integerRows(try #require(reference["attention_mask"]))
+        for (index, sentence) in sentences.enumerated() {
+            let encoding = embedder.tokenizer.encode(sentence, maxLength: embedder.defaultMaxLength)
+            let expected = zip(referenceIds[index], referenceMask[index]).filter { $0.1 != 0 }.map(\.0)
+            #expect(encoding.ids == expected, "sentence \(index): token ids differ")
+        }
+
+        let embeddings = try embedder.embed(sentences, options: .init(pooling: .mean, normalize: true, batchSize: 16))
+        let expected = try #require(reference["embeddings"])
+        #expect(embeddings.shape == [50, 384])
+        let cosines = (embeddings * expected).sum(axis: 1).scalars
+        for (index, cosine) in cosines.enumerated() {
+            #expect(cosine >= 0.9999, "sentence \(index): cosine \(cosine)")
+        }
+        // Another layer and CLS pooling give other, still unit-length, vectors.
+        let clsLayer3 = try embedder.embed(Array(sentences.prefix(4)), options: .init(pooling: .cls, normalize: true, layer: 3))
+        #expect(clsLayer3.shape == [4, 384])
+        let norms = (clsLayer3 * clsLayer3).sum(axis: 1).scalars
+        #expect(norms.allSatisfy { Swift.abs($0 - 1) < 1e-4 })
+        #expect((clsLayer3 * embeddings.slice(axis: 0, 0..<4)).sum(axis: 1).scalars.allSatisfy { $0 < 0.99 })
+        #expect(throws: BertError.self) { try embedder.embed(["x"], options: .init(layer: 7)) }
+    }
+}
