@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct MMFusion: ParsableCommand {
@@ -7,4 +8,19 @@ struct MMFusion: ParsableCommand {
         abstract: "Train, evaluate, explain and serve image+text classifiers for social-media posts.",
         subcommands: [EmbedCommand.self, ModelsCommand.self, BenchCommand.self]
     )
+
+    /// Runs the command with the exit codes of the command-line contract: 0 success,
+    /// 1 the work failed (the message says what and where), 2 bad usage.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? 2 : (code == .success ? 0 : 1))
+        }
+    }
 }
