@@ -38,7 +38,7 @@ let package = Package(
         ),
         .target(name: "NeuralNetwork", dependencies: ["Tensors"], swiftSettings: fastMath),
         .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs", "CImageSupport"], swiftSettings: fastMath),
-        .target(name: "Datasets", dependencies: ["Encoders"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Encoders", "Tensors"], swiftSettings: fastMath),
         .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["FusionModels", "Datasets"], swiftSettings: fastMath),
         .target(name: "Serving", dependencies: ["Training"]),
@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders"]),
         .testTarget(name: "FusionModelsTests", dependencies: ["FusionModels"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     ],
     swiftLanguageModes: [.v5]
 )
