@@ -70,8 +70,16 @@ struct DatasetsInspectCommand: ParsableCommand {
 
     func run() throws {
         let specifier: DatasetSpecifier
-        do { specifier = try DatasetSpecifier(parsing: dataset) } catch { throw ValidationError(String(describing: error)) }
-        let loaded = try DatasetLoader.load(specifier, options: try load.options())
+        let options: LoadOptions
+        do {
+            specifier = try DatasetSpecifier(parsing: dataset)
+            options = try load.options()
+        } catch {
+            // Bad usage exits with 2 (DESIGN.md's command-line contract).
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let loaded = try DatasetLoader.load(specifier, options: options)
         if let exportSplit { try SplitAssignment(posts: loaded.posts).write(to: URL(fileURLWithPath: exportSplit)) }
         let inspection = DatasetInspection(loaded)
         if json {
