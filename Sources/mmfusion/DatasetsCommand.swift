@@ -74,10 +74,11 @@ struct DatasetsInspectCommand: ParsableCommand {
         do {
             specifier = try DatasetSpecifier(parsing: dataset)
             options = try load.options()
+        } catch let error as ValidationError {
+            throw error
         } catch {
-            // Bad usage exits with 2 (DESIGN.md's command-line contract).
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(2)
+            // A bad specifier is bad usage: exit status 2.
+            throw ValidationError(String(describing: error))
         }
         let loaded = try DatasetLoader.load(specifier, options: options)
         if let exportSplit { try SplitAssignment(posts: loaded.posts).write(to: URL(fileURLWithPath: exportSplit)) }
