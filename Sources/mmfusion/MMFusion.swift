@@ -12,6 +12,7 @@ struct MMFusion: ParsableCommand {
     /// Runs the command with the exit codes of the command-line contract: 0 success,
     /// 1 the work failed (the message says what and where), 2 bad usage.
     static func main() {
+        OpenBLASEnvironment.settleIdleThreads()
         do {
             var command = try parseAsRoot()
             try command.run()
