@@ -52,6 +52,7 @@ struct EmbedImageCommand: ParsableCommand {
         var rows: [Tensor] = []
         var embedded: [String] = []
         var skipped: [[String: String]] = []
+        let progress = ProgressBar(label: "embedding", total: input.count)
         var start = 0
         while start < input.count {
             let paths = Array(input[start..<min(start + batchSize, input.count)])
@@ -74,6 +75,7 @@ struct EmbedImageCommand: ParsableCommand {
             case .grid: rows.append(features.gridTokens ?? Tensor.zeros([0]))
             case .logits: rows.append(features.logits ?? Tensor.zeros([0]))
             }
+            progress.update(start)
         }
         guard !rows.isEmpty else { throw EmbedImageError.nothingEmbedded(skipped: skipped.count) }
         let embeddings = rows.count == 1 ? rows[0] : Tensor.concat(rows, axis: 0)

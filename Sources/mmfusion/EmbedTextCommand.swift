@@ -37,16 +37,10 @@ struct EmbedTextCommand: ParsableCommand {
         var texts = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         if texts.last == "" { texts.removeLast() }
-        let showProgress = texts.count > 300
+        let progress = ProgressBar(label: "embedding", total: texts.count)
         let options = TextEmbedder.Options(pooling: pooling, normalize: normalize, layer: layer,
                                            batchSize: batchSize, maxLength: maxLength)
-        let embeddings = try embedder.embed(texts, options: options) { done in
-            guard showProgress else { return }
-            let width = 30, filled = width * done / max(texts.count, 1)
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\rembedding [\(bar)] \(done)/\(texts.count)".utf8))
-            if done == texts.count { FileHandle.standardError.write(Data("\n".utf8)) }
-        }
+        let embeddings = try embedder.embed(texts, options: options) { done in progress.update(done) }
         let metadata = ["model": directory.url.lastPathComponent, "pooling": pooling.rawValue,
                         "normalize": String(normalize), "layer": layer.map(String.init) ?? "last"]
         try Safetensors.write(["embeddings": embeddings], to: URL(fileURLWithPath: out), metadata: metadata)
