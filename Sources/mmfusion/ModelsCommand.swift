@@ -56,13 +56,13 @@ struct ListModels: ParsableCommand {
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             return
         }
-        func pad(_ text: String, _ width: Int) -> String {
-            text.padding(toLength: Swift.max(width, text.count), withPad: " ", startingAt: 0)
-        }
-        print(pad("id", 18) + pad("preset", 8) + pad("parameters", 12) + pad("task", 36) + "paper")
-        for row in rows {
-            print(pad(row.id, 18) + pad(row.preset ?? "-", 8) + pad(String(row.parameterCount), 12)
-                  + pad(row.task, 36) + row.paper)
+        // Each column is as wide as its longest cell plus two spaces.
+        let table = [["id", "preset", "parameters", "task"]]
+            + rows.map { [$0.id, $0.preset ?? "-", String($0.parameterCount), $0.task] }
+        let widths = (0..<4).map { column in table.map { $0[column].count }.max()! + 2 }
+        for (line, paper) in zip(table, ["paper"] + rows.map(\.paper)) {
+            let cells = zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            print(cells.joined() + paper)
         }
     }
 }

@@ -279,4 +279,23 @@ import Testing
         }
         #expect(throws: OptimizerError.self) { try clipGradientNorm([], maxNorm: 1, normType: 0) }
     }
+
+    @Test func adamWDecaysTheParametersAndAdamTheGradient() throws {
+        // One step with a zero gradient: Adam's L2 term still moves θ through the moments
+        // (m = (1-β₁)λθ), AdamW only shrinks θ by (1 - ηλ) before a zero Adam step.
+        func stepped(_ make: ([Tensor]) throws -> any Optimizer) throws -> Float {
+            var parameter = Tensor([2]); parameter.requiresGrad = true
+            parameter.grad = Tensor([0])
+            let optimizer = try make([parameter])
+            optimizer.step()
+            return parameter.item
+        }
+        let adamW = try stepped { try AdamW(parameters: $0, learningRate: 0.1) }
+        #expect(abs(adamW - 2 * (1 - 0.1 * 0.01)) < 1e-7, "AdamW's default weight decay is 0.01, decoupled")
+        let adamDefault = try stepped { try Adam(parameters: $0, learningRate: 0.1) }
+        #expect(adamDefault == 2, "Adam's default weight decay is 0")
+        let adamL2 = try stepped { try Adam(parameters: $0, learningRate: 0.1, weightDecay: 0.01) }
+        #expect(abs(adamL2 - (2 - 0.1)) < 1e-5, "coupled decay: the bias-corrected step is η·sign")
+        #expect(throws: OptimizerError.self) { try AdamW(parameters: [Tensor([1])], beta1: 1.5) }
+    }
 }

@@ -13,7 +13,7 @@ import Foundation
 ///
 /// ε is added outside the square root, after the bias correction, as in PyTorch.
 /// For decoupled weight decay use `AdamW`.
-public final class Adam: Optimizer {
+public class Adam: Optimizer {
     public var parameterGroups: [ParameterGroup]
     /// β₁, the decay of the first moment.
     public let beta1: Double
@@ -23,20 +23,20 @@ public final class Adam: Optimizer {
     public let epsilon: Double
     /// Normalise by the running maximum of v (Reddi et al. 2018).
     public let amsgrad: Bool
+    /// Whether weight decay shrinks the parameters directly (`AdamW`) instead of being
+    /// added to the gradient.
+    let decoupledWeightDecay: Bool
+    /// The optimizer's name in error messages.
+    let name: String
     var state: OptimizerState
 
     /// Throws when a hyperparameter is out of range (β outside [0, 1), ε < 0).
-    public init(
+    public convenience init(
         _ groups: [ParameterGroup], beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, amsgrad: Bool = false
     ) throws {
-        try AdamUpdate.validate(groups, beta1: beta1, beta2: beta2, epsilon: epsilon, optimizer: "Adam")
-        parameterGroups = groups
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.amsgrad = amsgrad
-        state = OptimizerState(groups: groups)
+        try self.init(groups, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+                      decoupledWeightDecay: false, name: "Adam")
     }
 
     /// One group, every parameter at `learningRate`.
@@ -48,8 +48,25 @@ public final class Adam: Optimizer {
                       beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
     }
 
+    /// The initialiser both variants share.
+    init(
+        _ groups: [ParameterGroup], beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool,
+        decoupledWeightDecay: Bool, name: String
+    ) throws {
+        try AdamUpdate.validate(groups, beta1: beta1, beta2: beta2, epsilon: epsilon, optimizer: name)
+        parameterGroups = groups
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        self.decoupledWeightDecay = decoupledWeightDecay
+        self.name = name
+        state = OptimizerState(groups: groups)
+    }
+
     public func step() {
-        AdamUpdate(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, decoupledWeightDecay: false)
+        AdamUpdate(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+                   decoupledWeightDecay: decoupledWeightDecay)
             .apply(to: parameterGroups, state: &state)
     }
 
@@ -61,7 +78,7 @@ public final class Adam: Optimizer {
     public func loadStateDict(_ dictionary: [String: Tensor]) throws {
         (state, parameterGroups) = try OptimizerState.decoded(
             dictionary, groups: parameterGroups, bufferNames: AdamUpdate.bufferNames(amsgrad: amsgrad),
-            optimizer: "Adam")
+            optimizer: name)
     }
 }
 

@@ -8,30 +8,17 @@
 ///     θ ← θ - η / (1 - β₁ᵗ) · m / (√v̂ / √(1 - β₂ᵗ) + ε)
 ///
 /// The default weight decay of the convenience initialiser is 0.01, as in PyTorch.
-public final class AdamW: Optimizer {
-    public var parameterGroups: [ParameterGroup]
-    /// β₁, the decay of the first moment.
-    public let beta1: Double
-    /// β₂, the decay of the second moment.
-    public let beta2: Double
-    /// ε.
-    public let epsilon: Double
-    /// Normalise by the running maximum of v.
-    public let amsgrad: Bool
-    var state: OptimizerState
-
+///
+/// It is `Adam` with the decay moved out of the gradient: state, state dicts and the
+/// update code are shared.
+public final class AdamW: Adam {
     /// Throws when a hyperparameter is out of range (β outside [0, 1), ε < 0).
-    public init(
+    public convenience init(
         _ groups: [ParameterGroup], beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, amsgrad: Bool = false
     ) throws {
-        try AdamUpdate.validate(groups, beta1: beta1, beta2: beta2, epsilon: epsilon, optimizer: "AdamW")
-        parameterGroups = groups
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.amsgrad = amsgrad
-        state = OptimizerState(groups: groups)
+        try self.init(groups, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+                      decoupledWeightDecay: true, name: "AdamW")
     }
 
     /// One group, every parameter at `learningRate`.
@@ -41,21 +28,5 @@ public final class AdamW: Optimizer {
     ) throws {
         try self.init([ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
                       beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
-    }
-
-    public func step() {
-        AdamUpdate(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, decoupledWeightDecay: true)
-            .apply(to: parameterGroups, state: &state)
-    }
-
-    public func stateDict() -> [String: Tensor] {
-        state.conform(to: parameterGroups)
-        return state.encoded(groups: parameterGroups)
-    }
-
-    public func loadStateDict(_ dictionary: [String: Tensor]) throws {
-        (state, parameterGroups) = try OptimizerState.decoded(
-            dictionary, groups: parameterGroups, bufferNames: AdamUpdate.bufferNames(amsgrad: amsgrad),
-            optimizer: "AdamW")
     }
 }

@@ -11,15 +11,9 @@ func decodeElements(_ dtype: SafetensorsDType, from source: UnsafeRawPointer, co
     case .f64:
         for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
     case .f16:
-        #if arch(x86_64) || arch(arm64)
-        for i in 0..<count {
-            destination[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
-        }
-        #else
         for i in 0..<count {
             destination[i] = halfBitsToFloat(source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
         }
-        #endif
     case .bf16:
         for i in 0..<count {
             destination[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) << 16)
@@ -43,44 +37,6 @@ func decodeElements(_ dtype: SafetensorsDType, from source: UnsafeRawPointer, co
     case .bool:
         for i in 0..<count { destination[i] = source.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0 }
     }
-}
-
-/// IEEE half-precision bits to Float32, for platforms without a native `Float16`.
-func halfBitsToFloat(_ bits: UInt16) -> Float {
-    let sign = UInt32(bits & 0x8000) << 16
-    let exponent = Int((bits >> 10) & 0x1F)
-    let mantissa = UInt32(bits & 0x3FF)
-    if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
-    if exponent == 0 {
-        let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
-        return sign != 0 ? -magnitude : magnitude
-    }
-    return Float(bitPattern: sign | (UInt32(exponent + 112) << 23) | (mantissa << 13))
-}
-
-/// Float32 to IEEE half-precision bits, round to nearest even.
-func floatToHalfBits(_ value: Float) -> UInt16 {
-    #if arch(x86_64) || arch(arm64)
-    return Float16(value).bitPattern
-    #else
-    let bits = value.bitPattern
-    let sign = UInt16((bits >> 16) & 0x8000)
-    if value.isNaN { return sign | 0x7E00 }
-    let magnitude = abs(value)
-    if magnitude >= 65520 { return sign | 0x7C00 }
-    if magnitude < Float(sign: .plus, exponent: -14, significand: 1) {
-        let scaled = (magnitude * Float(sign: .plus, exponent: 24, significand: 1)).rounded(.toNearestOrEven)
-        return sign | UInt16(scaled)
-    }
-    let exponent = Int((bits >> 23) & 0xFF) - 112
-    var mantissa = (bits & 0x7F_FFFF)
-    let halfway: UInt32 = 0x1000
-    let remainder = mantissa & 0x1FFF
-    mantissa >>= 13
-    var result = UInt32(exponent << 10) | mantissa
-    if remainder > halfway || (remainder == halfway && (mantissa & 1) == 1) { result += 1 }
-    return sign | UInt16(result)
-    #endif
 }
 
 /// Why a scalar could not be encoded: its index and value.
