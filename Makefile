@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE := -c release
-DEBIAN_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev python3 unzip
+DEBIAN_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev python3 unzip libopenmpi-dev openmpi-bin
 MMFUSION := .build/release/mmfusion
 
 .PHONY: all setup build test demo bench weights fixtures clean

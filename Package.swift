@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "FusionModels", targets: ["FusionModels"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Serving", targets: ["Serving"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +26,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        // Open MPI's C API (Debian's libopenmpi-dev), for data-parallel training and sharded extraction.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // SIMD convolution kernels; AVX2/AVX-512 code paths are chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
@@ -40,12 +44,13 @@ let package = Package(
         .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs", "CImageSupport"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Encoders", "Tensors"], swiftSettings: fastMath),
         .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
+        .target(name: "Distributed", dependencies: ["CMPI", "Tensors"]),
         .target(name: "Training", dependencies: ["FusionModels", "Datasets"], swiftSettings: fastMath),
         .target(name: "Serving", dependencies: ["Training"]),
         .executableTarget(
             name: "mmfusion",
             dependencies: [
-                "Tensors", "NeuralNetwork", "Encoders", "Datasets", "FusionModels", "Training", "Serving",
+                "Tensors", "NeuralNetwork", "Encoders", "Datasets", "FusionModels", "Training", "Serving", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +59,7 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["Encoders"]),
         .testTarget(name: "FusionModelsTests", dependencies: ["FusionModels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
     ],
     swiftLanguageModes: [.v5]
 )

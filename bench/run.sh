@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one mmfusion benchmark and its reference back to back on this machine, so the two
 # figures in docs/performance.md come from the same run.
-#   bench/run.sh gemm|conv|attention|train-step|images|bert|resnet50 [python]
+#   bench/run.sh gemm|conv|attention|train-step|images|bert|resnet50|allreduce [python]
 # python: an interpreter with torch (default: $PYTHON, else python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,16 @@ bin=.build/release/mmfusion
 [ -x "$bin" ] || swift build -c release
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(lscpu | sed -n 's/^Model name: *//p') $(nproc) cores"
 echo "## mmfusion"
+if [ "$what" = allreduce ]; then
+  # Two ranks on this machine; root is allowed because CI containers run as root.
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  ranks="${RANKS:-2}"
+  mpirun -np "$ranks" --oversubscribe "$bin" bench allreduce
+  echo "## reference"
+  mpicc -O2 bench/allreduce_reference.c -o /tmp/allreduce_reference
+  mpirun -np "$ranks" --oversubscribe /tmp/allreduce_reference
+  exit 0
+fi
 "$bin" bench "$what"
 echo "## reference"
 case "$what" in

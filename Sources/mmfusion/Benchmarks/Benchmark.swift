@@ -41,6 +41,7 @@ let allBenchmarks: [Benchmark] = [
     .elementwise,
     .bert,
     .resnet50,
+    .allReduce,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
