@@ -419,8 +419,8 @@ static void gatherRow(const MMConvGeometry *g, const float *input, int group, lo
 }
 
 void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *packedWeights,
-                      const float *bias, float *output, int group, long rowStart, long rowEnd,
-                      long panelStart, long panelEnd, float *scratch) {
+                      const float *bias, const float *residual, int relu, float *output, int group,
+                      long rowStart, long rowEnd, long panelStart, long panelEnd, float *scratch) {
     KernelChoice choice = chooseKernel(g);
     const long mr = choice.rows, nr = choice.columns;
     const long cin = groupInputChannels(g), cout = groupOutputChannels(g), taps = tapCount(g);
@@ -521,6 +521,26 @@ void mm_conv_run_rows(const MMConvGeometry *g, const float *input, const float *
                                       bPanel, bTapStride, output + rowBase * ldc + group * cout + p * nr, ldc,
                                       (int)rows, (int)cols, panelBias, accumulate);
                     }
+                }
+            }
+        }
+        if (residual || relu) {
+            // Epilogue on the block just written, while it is still in cache.
+            long columnStart = panelStart * nr;
+            long columnEnd = (panelEnd < nPanels ? panelEnd : nPanels) * nr;
+            if (columnEnd > cout) columnEnd = cout;
+            for (long m = m0; m < m1; m++) {
+                float *row = output + m * ldc + group * cout;
+                const float *shortcut = residual ? residual + m * ldc + group * cout : 0;
+                if (shortcut && relu) {
+                    for (long j = columnStart; j < columnEnd; j++) {
+                        float value = row[j] + shortcut[j];
+                        row[j] = value > 0.0f ? value : 0.0f;
+                    }
+                } else if (shortcut) {
+                    for (long j = columnStart; j < columnEnd; j++) row[j] += shortcut[j];
+                } else {
+                    for (long j = columnStart; j < columnEnd; j++) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
                 }
             }
         }

@@ -120,12 +120,39 @@ extension Tensor {
         }
     }
 
+    /// `relu(conv2dNHWC(input) + residual)` in one pass (either step optional): the residual
+    /// [N, Hout, Wout, Cout] is added and the ReLU applied to each block of output rows
+    /// while it is in cache, instead of in two more passes over memory. Differentiable: when
+    /// a gradient is being recorded it runs as the separate differentiable ops.
+    public func conv2dNHWC(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                           dilation: (Int, Int) = (1, 1), groups: Int = 1, residual: Tensor?, relu: Bool) -> Tensor {
+        let recording = GradientMode.isEnabled
+            && ([self, weight] + [bias, residual].compactMap { $0 }).contains { $0.requiresGrad }
+        let geometry = ConvolutionGeometry(inputNHWC: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
+                                           padding: padding, dilation: dilation, groups: groups)
+        if let residual {
+            let expected = [geometry.batch, geometry.outputHeight, geometry.outputWidth, geometry.outputChannels]
+            precondition(residual.shape == expected,
+                         "conv2dNHWC: residual shape \(residual.shape) differs from the output shape \(expected)")
+        }
+        if recording || geometry.isDepthwise {
+            var output = conv2dNHWC(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                                    groups: groups)
+            if let residual { output = output + residual }
+            return relu ? output.relu() : output
+        }
+        return Tensor.convolutionForward(input: self, weight: weight, bias: bias, geometry: geometry,
+                                         residual: residual, relu: relu)
+    }
+
     // MARK: forward
 
-    static func convolutionForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) -> Tensor {
+    static func convolutionForward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+                                   residual: Tensor? = nil, relu: Bool = false) -> Tensor {
         let outShape = [geometry.batch, geometry.outputHeight, geometry.outputWidth, geometry.outputChannels]
         let x = input.storage.pointer, w = weight.storage.pointer
         let b: UnsafePointer<Float>? = bias.map { UnsafePointer($0.storage.pointer) }
+        let r: UnsafePointer<Float>? = residual.map { UnsafePointer($0.storage.pointer) }
         let rows = geometry.rows
         let kernelGeometry = geometry.kernelGeometry
         return Tensor(shape: outShape) { out in
@@ -185,7 +212,8 @@ extension Tensor {
                     let rowRange = splitPanels ? 0..<rows : range
                     let panelRange = splitPanels ? range : 0..<panels
                     withUnsafePointer(to: kernelGeometry) { g in
-                        mm_conv_run_rows(g, source, packed, b, y, Int32(group), rowRange.lowerBound, rowRange.upperBound,
+                        mm_conv_run_rows(g, source, packed, b, r, relu ? 1 : 0, y, Int32(group),
+                                         rowRange.lowerBound, rowRange.upperBound,
                                          panelRange.lowerBound, panelRange.upperBound, scratch)
                     }
                 }

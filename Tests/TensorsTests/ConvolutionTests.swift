@@ -108,6 +108,54 @@ import Testing
         #expect(nhwc.toChannelsFirst().scalars == nchw.scalars)
     }
 
+    /// The fused epilogue (residual add and ReLU inside the output pass) equals the three
+    /// separate ops exactly, at every SIMD level, for 1x1, strided 3x3, grouped and
+    /// wide-channel geometries (the last splits its weight panels over threads).
+    @Test(arguments: [0, 1, 2]) func fusedResidualReLUEqualsSeparateOps(instructionSet: Int) {
+        let cases: [(input: [Int], weight: [Int], stride: Int, padding: Int, groups: Int)] = [
+            ([2, 7, 9, 16], [24, 16, 1, 1], 1, 0, 1),
+            ([2, 9, 8, 12], [20, 12, 3, 3], 2, 1, 1),
+            ([1, 6, 6, 8], [8, 4, 3, 3], 1, 1, 2),
+            ([1, 3, 3, 64], [300, 64, 1, 1], 1, 0, 1),
+        ]
+        for (index, item) in cases.enumerated() {
+            let (x, _) = randomInput(item.input, seed: UInt64(40 + index))
+            let (w, _) = randomInput(item.weight, seed: UInt64(50 + index))
+            let (b, _) = randomInput([item.weight[0]], seed: UInt64(60 + index))
+            var geometry = ConvolutionGeometry(inputNHWC: x.shape, weight: w.shape, bias: b.shape,
+                                               stride: (item.stride, item.stride), padding: (item.padding, item.padding),
+                                               dilation: (1, 1), groups: item.groups)
+            geometry.instructionSet = instructionSet
+            let plain = Tensor.convolutionForward(input: x, weight: w, bias: b, geometry: geometry)
+            let (residual, _) = randomInput(plain.shape, seed: UInt64(70 + index))
+            let both = Tensor.convolutionForward(input: x, weight: w, bias: b, geometry: geometry, residual: residual,
+                                                 relu: true)
+            let added = Tensor.convolutionForward(input: x, weight: w, bias: b, geometry: geometry, residual: residual)
+            let rectified = Tensor.convolutionForward(input: x, weight: w, bias: b, geometry: geometry, relu: true)
+            #expect(both.scalars == (plain + residual).relu().scalars, "case \(index) residual+relu")
+            #expect(added.scalars == (plain + residual).scalars, "case \(index) residual")
+            #expect(rectified.scalars == plain.relu().scalars, "case \(index) relu")
+            #expect(rectified.scalars.contains(0) && rectified.scalars.contains { $0 > 0 }, "case \(index) has both signs")
+        }
+    }
+
+    /// With a gradient to record, the fused call runs the separate differentiable ops.
+    @Test func fusedCallStaysDifferentiable() {
+        var (x, _) = randomInput([1, 4, 4, 3], seed: 80)
+        let (w, _) = randomInput([5, 3, 3, 3], seed: 81)
+        let (residual, _) = randomInput([1, 4, 4, 5], seed: 82)
+        x.requiresGrad = true
+        let fused = x.conv2dNHWC(weight: w, bias: nil, padding: (1, 1), residual: residual, relu: true)
+        fused.sum().backward()
+        let expected = (x.detached().conv2dNHWC(weight: w, bias: nil, padding: (1, 1)) + residual).relu()
+        #expect(fused.scalars == expected.scalars)
+        var y = x.detached()
+        y.requiresGrad = true
+        (y.conv2dNHWC(weight: w, bias: nil, padding: (1, 1)) + residual).relu().sum().backward()
+        #expect(x.grad?.scalars == y.grad?.scalars)
+        #expect(x.grad?.scalars.contains { $0 != 0 } == true)
+    }
+
     @Test func layoutConversionMovesEveryElement() {
         var x = Tensor(shape: [2, 3, 4, 5]) { for i in 0..<$0.count { $0[i] = Float(i) } }
         x.requiresGrad = true

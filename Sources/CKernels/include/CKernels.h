@@ -44,12 +44,14 @@ size_t mm_conv_scratch_count(const MMConvGeometry *geometry);
 
 /// Computes output rows [rowStart, rowEnd) (a row is one output pixel n*OH*OW + oh*OW + ow)
 /// and weight panels [panelStart, panelEnd) (see `mm_conv_weight_panel_count`) of group
-/// `group`: output[row, group columns] = bias + sum over taps and channels. `output` is the
-/// NHWC output [N*OH*OW, Cout]; `bias` may be NULL. Single-threaded; callers split rows
-/// or panels over threads.
+/// `group`: output[row, group columns] = bias + sum over taps and channels, then, when
+/// given, + residual[row, same columns] and max(·, 0) (`relu` nonzero), applied to each
+/// block of rows while it is in cache. `output` and `residual` are NHWC [N*OH*OW, Cout];
+/// `bias` and `residual` may be NULL. Single-threaded; callers split rows or panels over
+/// threads.
 void mm_conv_run_rows(const MMConvGeometry *geometry, const float *input, const float *packedWeights,
-                      const float *bias, float *output, int group, long rowStart, long rowEnd,
-                      long panelStart, long panelEnd, float *scratch);
+                      const float *bias, const float *residual, int relu, float *output, int group,
+                      long rowStart, long rowEnd, long panelStart, long panelEnd, float *scratch);
 
 /// Output rows per block of `mm_conv_run_rows` (its unit of weight reuse).
 long mm_conv_block_rows(const MMConvGeometry *geometry);

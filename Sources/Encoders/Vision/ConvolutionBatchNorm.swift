@@ -97,21 +97,23 @@ final class Convolution2d: Module {
     var kernel: Int { weight.shape[2] }
     var outputChannels: Int { weight.shape[0] }
 
-    /// NHWC in, NHWC out, with `weight` and `bias` (the folded ones or the layer's own).
-    func apply(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    /// NHWC in, NHWC out, with `weight` and `bias` (the folded ones or the layer's own),
+    /// then `+ residual` and ReLU when asked, fused into the convolution's output pass.
+    func apply(_ input: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor? = nil, relu: Bool = false) -> Tensor {
         switch padding {
         case let .symmetric(amount):
             return input.conv2dNHWC(weight: weight, bias: bias, stride: (stride, stride), padding: (amount, amount),
-                                    groups: groups)
+                                    groups: groups, residual: residual, relu: relu)
         case .tensorFlowSame:
             let (top, bottom) = Self.samePadding(input.shape[1], kernel: kernel, stride: stride)
             let (left, right) = Self.samePadding(input.shape[2], kernel: kernel, stride: stride)
             if top == bottom && left == right {
                 return input.conv2dNHWC(weight: weight, bias: bias, stride: (stride, stride), padding: (top, left),
-                                        groups: groups)
+                                        groups: groups, residual: residual, relu: relu)
             }
             return input.zeroPaddedNHWC(top: top, bottom: bottom, left: left, right: right)
-                .conv2dNHWC(weight: weight, bias: bias, stride: (stride, stride), groups: groups)
+                .conv2dNHWC(weight: weight, bias: bias, stride: (stride, stride), groups: groups, residual: residual,
+                            relu: relu)
         }
     }
 
@@ -181,12 +183,27 @@ final class ConvolutionBatchNorm {
     /// NHWC [N, H, W, Cin] → [N, H', W', Cout].
     func callAsFunction(_ input: Tensor) -> Tensor {
         if let foldedWeight {
-            return activation(convolution.apply(input, weight: foldedWeight, bias: foldedBias))
+            // A ReLU runs inside the convolution's output pass.
+            let fusedReLU = activation == .relu
+            let output = convolution.apply(input, weight: foldedWeight, bias: foldedBias, relu: fusedReLU)
+            return fusedReLU ? output : activation(output)
         }
-        let convolved = convolution.apply(input, weight: convolution.weight, bias: nil)
+        return activation(normalised(convolution.apply(input, weight: convolution.weight, bias: nil)))
+    }
+
+    /// `relu(unit(input) + residual)` for a unit without an activation of its own (the last
+    /// unit of a residual block): with folded batch norm, one pass over the output.
+    func callAsFunction(_ input: Tensor, addingReLU residual: Tensor) -> Tensor {
+        precondition(activation == .none, "ConvolutionBatchNorm: residual fusion needs a unit without activation")
+        if let foldedWeight {
+            return convolution.apply(input, weight: foldedWeight, bias: foldedBias, residual: residual, relu: true)
+        }
+        return (normalised(convolution.apply(input, weight: convolution.weight, bias: nil)) + residual).relu()
+    }
+
+    private func normalised(_ convolved: Tensor) -> Tensor {
         let shape = convolved.shape
-        let normalised = norm(convolved.reshaped([shape[0] * shape[1] * shape[2], shape[3]])).reshaped(shape)
-        return activation(normalised)
+        return norm(convolved.reshaped([shape[0] * shape[1] * shape[2], shape[3]])).reshaped(shape)
     }
 }
 
@@ -214,10 +231,40 @@ extension Tensor {
         return result
     }
 
-    /// 3x3 stride-2 max pooling with padding 1 on an NHWC map (torchvision ResNet's stem pool).
+    /// Max pooling on an NHWC map (torchvision ResNet's 3x3 stride-2 stem pool): padding
+    /// counts as -inf, as in PyTorch. Without a gradient to record it runs channels-last
+    /// directly; otherwise through the differentiable NCHW `maxPool2d`.
     func maxPoolNHWC(kernel: Int, stride: Int, padding: Int) -> Tensor {
-        toChannelsFirst()
-            .maxPool2d(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding))
-            .toChannelsLast()
+        if requiresGrad {
+            return toChannelsFirst()
+                .maxPool2d(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding))
+                .toChannelsLast()
+        }
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        let outputHeight = (h + 2 * padding - kernel) / stride + 1
+        let outputWidth = (w + 2 * padding - kernel) / stride + 1
+        let input = self
+        return Tensor(shape: [n, outputHeight, outputWidth, c]) { output in
+            let source = UnsafePointer(input.storage.pointer)
+            let destination = output.baseAddress!
+            let rows = n * outputHeight
+            Parallel.forEachChunk(rows, costPerItem: outputWidth * kernel * kernel * c) { range in
+                for row in range {
+                    let image = row / outputHeight, oh = row % outputHeight
+                    let top = Swift.max(oh * stride - padding, 0), bottom = Swift.min(oh * stride - padding + kernel, h)
+                    for ow in 0..<outputWidth {
+                        let left = Swift.max(ow * stride - padding, 0), right = Swift.min(ow * stride - padding + kernel, w)
+                        let out = destination + (row * outputWidth + ow) * c
+                        for channel in 0..<c { out[channel] = -Float.infinity }
+                        for y in top..<bottom {
+                            for x in left..<right {
+                                let pixel = source + ((image * h + y) * w + x) * c
+                                for channel in 0..<c { out[channel] = Swift.max(out[channel], pixel[channel]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

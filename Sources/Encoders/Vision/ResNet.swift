@@ -157,9 +157,10 @@ final class ResidualBlock: Module {
 
     /// NHWC in, NHWC out.
     func callAsFunction(_ input: Tensor) -> Tensor {
-        var x = input
-        for entry in units { x = entry.unit(x) }
         let shortcut = downsample.map { $0(input) } ?? input
-        return (x + shortcut).relu()
+        var x = input
+        for entry in units.dropLast() { x = entry.unit(x) }
+        // relu(bn(conv(x)) + shortcut), fused into the last convolution's output pass.
+        return units[units.count - 1].unit(x, addingReLU: shortcut)
     }
 }
