@@ -25,8 +25,12 @@ public final class TensorStorage: @unchecked Sendable {
         self.count = count
         var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let status = posix_memalign(&raw, 64, bytes)
-        guard status == 0, let raw else {
+        if bytes >= LargeBufferPool.minimumBytes {
+            raw = LargeBufferPool.allocate(bytes: bytes)
+        } else if posix_memalign(&raw, 64, bytes) != 0 {
+            raw = nil
+        }
+        guard let raw else {
             preconditionFailure("TensorStorage: cannot allocate \(bytes) bytes")
         }
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
@@ -44,7 +48,14 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.update(from: other.pointer, count: count)
     }
 
-    deinit { free(pointer) }
+    deinit {
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= LargeBufferPool.minimumBytes {
+            LargeBufferPool.release(UnsafeMutableRawPointer(pointer), bytes: bytes)
+        } else {
+            free(pointer)
+        }
+    }
 
     /// Keeps large freed buffers in the process instead of handing them back to the
     /// system: with glibc's defaults every op's output above the mmap threshold is a

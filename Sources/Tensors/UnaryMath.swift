@@ -47,13 +47,22 @@ extension Tensor {
     }
 
     /// GELU with the exact erf form: x Φ(x) = x/2 (1 + erf(x/√2)).
-    /// d/dx = Φ(x) + x φ(x).
+    /// d/dx = Φ(x) + x φ(x). erf is evaluated eight lanes at a time within 1.5e-7 absolute
+    /// (see `vectorErf`), as PyTorch's vectorised CPU kernel does.
     public func gelu() -> Tensor {
-        let out = unaryMap(self) { x in 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+        let out = vectorMap(self, costPerItem: 12) { x in 0.5 * x * (1 + vectorErf(x * 0.70710678118654752)) }
+        let input = self
         return Tensor.recording(out, inputs: [self]) { g in
-            [binaryMap(g, self, op: "gelu backward") { gy, x in
-                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * x * x)
+            guard g.shape == input.shape else {
+                return [binaryMap(g, input, op: "gelu backward") { gy, x in
+                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
+                    let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * x * x)
+                    return gy * (cdf + x * pdf)
+                }]
+            }
+            return [vectorMap(g, input, costPerItem: 16) { gy, x in
+                let cdf = 0.5 * (1 + vectorErf(x * 0.70710678118654752))
+                let pdf = 0.39894228040143268 * vectorExp(-0.5 * x * x)
                 return gy * (cdf + x * pdf)
             }]
         }

@@ -32,7 +32,7 @@ enum MPIRun {
         if let directory { process.currentDirectoryURL = directory }
         // stderr goes to a file so a chatty launcher cannot fill a pipe while stdout is read.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let output = Pipe()
         process.standardOutput = output

@@ -13,3 +13,21 @@ import Testing
         #expect(b.grad!.scalars == [5, 7, 9])
     }
 }
+
+@Suite struct LargeBufferPoolTests {
+    /// A freed large buffer is handed to the next allocation of the same rounded size,
+    /// (a size no other test allocates).
+    @Test func largeBuffersAreReused() {
+        let count = (LargeBufferPool.minimumBytes + 12345) / MemoryLayout<Float>.stride
+        var first: TensorStorage? = TensorStorage(count: count, repeating: 1)
+        let address = first.map { UnsafeMutableRawPointer($0.pointer) }
+        first = nil
+        // Other tests run in parallel, so only this buffer's own bytes are certain.
+        #expect(LargeBufferPool.unusedBytes >= LargeBufferPool.roundedSize(count * 4))
+        let second = TensorStorage(count: count - 7, repeating: 2)
+        #expect(UnsafeMutableRawPointer(second.pointer) == address)
+        #expect(second.buffer.allSatisfy { $0 == 2 })
+        let small = TensorStorage(count: 16, repeating: 3)
+        #expect(small.buffer.allSatisfy { $0 == 3 })
+    }
+}

@@ -52,4 +52,42 @@ import Testing
         #expect(worst.sigmoid < 5e-7)
         #expect(worst.gelu < 1e-6)
     }
+
+    /// erf within 5e-7 absolute (the formula's 1.5e-7 plus Float evaluation) over [-6, 6],
+    /// odd, and ±1 in the tails; the exact GELU and its gradient built on it, against
+    /// Float64 on a large ragged tensor.
+    @Test func errorFunctionAndExactGELU() {
+        var worst = 0.0
+        var x = -6.0
+        while x < 6 {
+            var lanes = SIMD8<Float>()
+            for i in 0..<8 { lanes[i] = Float(x + Double(i) * 0.0003) }
+            let result = vectorErf(lanes)
+            for i in 0..<8 { worst = Swift.max(worst, Swift.abs(Double(result[i]) - Foundation.erf(Double(lanes[i])))) }
+            x += 0.0029
+        }
+        #expect(worst < 5e-7, "worst absolute error \(worst)")
+        let specials = vectorErf(SIMD8<Float>(-.infinity, -30, -0.5, 0, 0.5, 30, .infinity, .nan))
+        #expect(specials[0] == -1 && specials[1] == -1 && specials[5] == 1 && specials[6] == 1)
+        #expect(specials[2] == -specials[4] && specials[3] == 0 && specials[7].isNaN)
+
+        var generator = RandomGenerator(seed: 13)
+        var input = Tensor.randn([999, 13], std: 3, generator: &generator)
+        input.requiresGrad = true
+        let output = input.gelu()
+        let upstream = Tensor.randn([999, 13], generator: &generator)
+        (output * upstream).sum().backward()
+        let gradient = input.grad?.scalars ?? []
+        var worstValue = 0.0, worstGradient = 0.0
+        for (i, v) in input.scalars.enumerated() {
+            let d = Double(v), u = Double(upstream.scalars[i])
+            let cdf = 0.5 * (1 + Foundation.erf(d / 2.0.squareRoot()))
+            let pdf = Foundation.exp(-0.5 * d * d) / (2 * Double.pi).squareRoot()
+            worstValue = Swift.max(worstValue, Swift.abs(Double(output.scalars[i]) - d * cdf))
+            worstGradient = Swift.max(worstGradient, Swift.abs(Double(gradient[i]) - u * (cdf + d * pdf)))
+        }
+        #expect(gradient.count == 999 * 13)
+        #expect(worstValue < 2e-6, "GELU \(worstValue)")
+        #expect(worstGradient < 5e-6, "GELU gradient \(worstGradient)")
+    }
 }
