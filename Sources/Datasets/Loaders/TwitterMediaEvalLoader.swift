@@ -5,7 +5,10 @@ import Foundation
 /// `post_id` (2015: `tweetId`), `post_text` (`tweetText`), `image_id(s)` (`imageId(s)`, `image_id`),
 /// and `label` (`fake`, `real`, `humor`; humor counts as fake). Image ids (comma-separated)
 /// are resolved against every image file below the split folder, any extension.
-/// Splits: devset -> train, testset -> test.
+/// Splits: devset -> train, testset -> test. One posts file per folder is read, the first
+/// of `posts_groundtruth.txt`, `posts.txt`, `tweets.txt` (then any other `.txt`) that has the
+/// four columns: the 2016 devset also ships the 2015 `tweets.txt`, and its testset an
+/// unlabelled `posts.txt` beside `posts_groundtruth.txt`.
 enum TwitterMediaEvalLoader {
     static func load(root: URL, session: LoadSession) throws {
         var foundAny = false
@@ -13,8 +16,12 @@ enum TwitterMediaEvalLoader {
             let folder = root.appendingPathComponent(folderName)
             guard FileManager.default.fileExists(atPath: folder.path) else { continue }
             let images = ImageFiles.indexByStem(under: folder)
-            let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-                .filter { $0.hasSuffix(".txt") }.sorted()
+            // One posts file per folder: the 2016 devset also carries the 2015 tweets.txt (the
+            // same posts under 2015 column names) and the testset an unlabelled posts.txt.
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.hasSuffix(".txt") }
+            let preferred = ["posts_groundtruth.txt", "posts.txt", "tweets.txt"]
+            let candidates = preferred.filter(names.contains) + names.filter { !preferred.contains($0) }.sorted()
             for name in candidates {
                 let file = folder.appendingPathComponent(name)
                 let lines = try TextFileReading.lines(file, expected: "")
@@ -48,6 +55,7 @@ enum TwitterMediaEvalLoader {
                         id: id, text: fields[textColumn], images: imageURLs, label: label, split: split, location: location,
                         invalidUTF8: line.invalidUTF8 ? location : nil)
                 }
+                break
             }
         }
         guard foundAny else {

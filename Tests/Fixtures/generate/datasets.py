@@ -82,6 +82,15 @@ def twitter():
           + "13\tThis is clearly a joke\t503\tsandy_fake_2,sandy_fake_1\tuser3\tMon Oct 29 22:36:01 +0000 2012\thumor\n"
           + "14\tNobody knows\t504\tsandy_real_1\tuser4\tMon Oct 29 22:37:01 +0000 2012\tunverified\n"
           + "15\tonly three\tfields\n")
+    # The 2016 devset also ships the 2015 file (tweets.txt, 2015 header) and the testset an
+    # unlabelled posts.txt: one posts file per folder is read (posts_groundtruth, posts, tweets).
+    write(("twitter", "devset", "tweets.txt"),
+          "tweetId\ttweetText\tuserId\timageId(s)\tusername\ttimestamp\tlabel\n"
+          "11\tShark swimming in the street #sandy http://t.co/a\t501\tsandy_fake_1 \tuser1\tMon Oct 29 22:34:01 +0000 2012\tfake\n"
+          "16\tOnly in the 2015 file\t505\tsandy_real_1\tuser5\tMon Oct 29 22:38:01 +0000 2012\treal\n")
+    write(("twitter", "testset", "posts.txt"),
+          "post_id\tpost_text\tuser_id\tusername\timage_id\ttimestamp\n"
+          "21\tEclipse seen from space\t601\tuser5\teclipse_1\tFri Mar 20 10:00:00 +0000 2015\n")
     write(("twitter", "testset", "posts_groundtruth.txt"),
           "post_id\tpost_text\tuser_id\timage_id\tusername\ttimestamp\tlabel\n"
           "21\tEclipse seen from space\t601\teclipse_1\tuser5\tFri Mar 20 10:00:00 +0000 2015\treal\n"
