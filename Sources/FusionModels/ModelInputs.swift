@@ -9,6 +9,10 @@ public struct ModelInputs {
     public var textPresent: [Bool]
     /// Per sample: whether the post has an image.
     public var imagePresent: [Bool]
+    /// The class labels of the batch when training (nil at inference). The trainer sets
+    /// them for models whose auxiliary losses need them (BMLHF's supervised contrastive
+    /// loss and view heads); those losses are left out when they are nil.
+    public var labels: [Int]?
 
     /// A batch of `features`; modality masks default to "present" for every sample.
     /// - Throws: `FusionModelError.inconsistentBatch` when the tensors or masks disagree on B.
@@ -25,6 +29,16 @@ public struct ModelInputs {
             throw FusionModelError.inconsistentBatch(
                 "batch of \(batch) with modality masks of \(self.textPresent.count) and \(self.imagePresent.count)")
         }
+    }
+
+    /// A batch of `features` with its class `labels` (for training).
+    /// - Throws: `FusionModelError.inconsistentBatch` when the labels or tensors disagree on B.
+    public init(features: [String: Tensor], labels: [Int], textPresent: [Bool]? = nil, imagePresent: [Bool]? = nil) throws {
+        try self.init(features: features, textPresent: textPresent, imagePresent: imagePresent)
+        guard labels.count == batchSize else {
+            throw FusionModelError.inconsistentBatch("batch of \(batchSize) with \(labels.count) labels")
+        }
+        self.labels = labels
     }
 
     /// B, the number of samples.

@@ -58,6 +58,8 @@ public enum ModelRegistry {
         AttentionFusionBaseline.descriptor,
         MSCF.descriptor,
         SGMFT.descriptor,
+        BMLHF.descriptor,
+        INFIG.descriptor,
     ]
 
     /// The registry ids.
