@@ -5,7 +5,8 @@ import Testing
 /// Registry lookups, presets, configuration coding, errors and parameter counts.
 @Suite struct ModelRegistryTests {
     @Test func listsEveryModel() {
-        #expect(ModelRegistry.ids == ["hglnet", "text-only", "image-only", "concat", "late-fusion", "attention-fusion", "mscf", "sgmft"])
+        #expect(ModelRegistry.ids == ["hglnet", "text-only", "image-only", "concat", "late-fusion", "attention-fusion", "mscf", "sgmft",
+                                     "bmlhf", "infig"])
     }
 
     @Test func unknownIdsPresetsAblationsAndKeysAreErrors() {
