@@ -105,6 +105,8 @@ public final class INFIG: FusionModel, TrainingStepHooks {
         textQueue = Alignment.normalized(Tensor.randn([c.queueSize, globalSize], generator: &generator))
         imageQueue = Alignment.normalized(Tensor.randn([c.queueSize, globalSize], generator: &generator))
         for (target, source) in momentumPairs { target.assign(source) }
+        // The momentum encoders make targets: no dropout in them.
+        momentumImageTransformer.eval()
     }
 
     public var children: [(String, any Module)] {

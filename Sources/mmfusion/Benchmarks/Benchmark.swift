@@ -41,6 +41,7 @@ let allBenchmarks: [Benchmark] = [
     .elementwise,
     .bert,
     .resnet50,
+    .fusionModels,
     .allReduce,
 ]
 
