@@ -143,4 +143,18 @@ extension FusionFixture {
         #expect(throws: FusionModelError.self) { try Self.make(["pattern-only", "semantic-only"]) }
         #expect(throws: FusionModelError.self) { try Self.make(["no-such-switch"]) }
     }
+
+    /// Each preset's parameter count at full size equals the PyTorch reference's
+    /// (Tests/Fixtures/bmlhf/parameter_counts.json from generate/bmlhf.py).
+    @Test func presetParameterCountsMatchTheReference() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/bmlhf/parameter_counts.json")
+        let expected = try JSONDecoder().decode([String: Int].self, from: Data(contentsOf: url))
+        let presets = try ModelRegistry.descriptor(id: "bmlhf").presets.map(\.name)
+        #expect(Set(expected.keys) == Set(presets))
+        for preset in presets {
+            let model = try ModelRegistry.make(id: "bmlhf", preset: preset, seed: 0)
+            #expect(model.parameterCount == expected[preset], "preset \(preset)")
+        }
+    }
 }

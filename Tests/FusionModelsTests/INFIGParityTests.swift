@@ -128,4 +128,18 @@ import Testing
         #expect(tuned.requirements.textLayerCount == 1)
         #expect(throws: FusionModelError.self) { try tuned.forward(try fixture.inputs()) }
     }
+
+    /// Each preset's parameter count at full size equals the PyTorch reference's
+    /// (Tests/Fixtures/infig/parameter_counts.json from generate/infig.py).
+    @Test func presetParameterCountsMatchTheReference() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/infig/parameter_counts.json")
+        let expected = try JSONDecoder().decode([String: Int].self, from: Data(contentsOf: url))
+        let presets = try ModelRegistry.descriptor(id: "infig").presets.map(\.name)
+        #expect(Set(expected.keys) == Set(presets))
+        for preset in presets {
+            let model = try ModelRegistry.make(id: "infig", preset: preset, seed: 0)
+            #expect(model.parameterCount == expected[preset], "preset \(preset)")
+        }
+    }
 }

@@ -17,9 +17,12 @@ and Tests/Fixtures/bmlhf/mib_steps.safetensors: three Adam steps (lr 0.01, weigh
   step<s>.ratios, step<s>.coefficients   rho and k of equations 3, 4
   step<s>.grad.<key>                      the gradients after scaling
   final.param.<key>                       the parameters after the third step
+and Tests/Fixtures/bmlhf/parameter_counts.json: the parameter count of each preset at full
+size (BERT 768, Swin-T 1000, CLIP 512, MLP hidden 384, d_k 384, 4 heads, 2 classes).
 
 Run: /work/V/bin/python Tests/Fixtures/generate/bmlhf.py
 """
+import json
 import math
 import os
 
@@ -248,8 +251,17 @@ def mib_steps():
     save_file(tensors, os.path.join(OUT, "mib_steps.safetensors"))
 
 
+def parameter_counts():
+    global DT, DE, DC, H, D, HEADS, C
+    DT, DE, DC, H, D, HEADS, C = 768, 1000, 512, 384, 384, 4, 2
+    count = sum(p.numel() for p in BMLHF([]).parameters())
+    with open(os.path.join(OUT, "parameter_counts.json"), "w") as f:
+        json.dump({"weibo": count, "twitter": count, "fakeddit": count}, f, indent=1, sort_keys=True)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     for index, (name, ablations) in enumerate(CASES.items()):
         case(name, ablations, 10 + index)
     mib_steps()
+    parameter_counts()

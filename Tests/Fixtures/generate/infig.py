@@ -18,10 +18,14 @@ on CE + auxiliary losses, each followed by the momentum update (mu 0.9) and the 
 of the batch's momentum features into queues of 6 rows (so the pointer wraps):
   step<s>.input.*, step<s>.labels, step<s>.queue.text, step<s>.queue.image, step<s>.pointer
   final.param.<key>, final.momentum.<key>
+and Tests/Fixtures/infig/parameter_counts.json: the trainable parameter count of each preset
+at full size (DeBERTa 768, ResNet grid 49 x 2048, d 768, 12 heads, FFN 3072, 6 image layers,
+CLIP 512 -> 256; 3 or 4 fusion layers; 3, 7 or 2 classes).
 
 Run: /work/V/bin/python Tests/Fixtures/generate/infig.py
 """
 import copy
+import json
 import os
 
 import torch
@@ -254,8 +258,20 @@ def steps():
     save_file(tensors, os.path.join(OUT, "steps.safetensors"))
 
 
+def parameter_counts():
+    global DT, CH, P, D, HEADS, FF, CLIP, CLIP_PROJ, C, IMAGE_LAYERS, FUSION, QUEUE
+    DT, CH, P, D, HEADS, FF, CLIP, CLIP_PROJ, IMAGE_LAYERS, QUEUE = 768, 2048, 49, 768, 12, 3072, 512, 256, 6, 16
+    counts = {}
+    for preset, classes, fusion in [("mvsa-single", 3, 3), ("mvsa-multiple", 3, 3), ("tumemo", 7, 3), ("hfm", 2, 4)]:
+        C, FUSION = classes, fusion
+        counts[preset] = sum(p.numel() for p in INFIG([]).parameters())
+    with open(os.path.join(OUT, "parameter_counts.json"), "w") as f:
+        json.dump(counts, f, indent=1, sort_keys=True)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     for index, (name, ablations) in enumerate(CASES.items()):
         case(name, ablations, 20 + index)
     steps()
+    parameter_counts()
