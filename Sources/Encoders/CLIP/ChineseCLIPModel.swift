@@ -66,8 +66,10 @@ public final class ChineseCLIPModel: Module {
         // The BERT tower checks its own keys, so it gets a scope holding only `text_model.*`.
         let textPrefix = "text_model."
         let textKeys = archive.names.filter { $0.hasPrefix(textPrefix) }.map { String($0.dropFirst(textPrefix.count)) }
-        textModel = try BertModel(weights: WeightScope(keys: textKeys) { try archive.tensor(textPrefix + $0) },
-                                  config: config.text)
+        let textKeySet = Set(textKeys)
+        textModel = try BertModel(weights: WeightScope(keys: textKeys) { key in
+            textKeySet.contains(key) ? try archive.tensor(textPrefix + key) : nil
+        }, config: config.text)
         let weights = try archive.scope()
         visionModel = try CLIPVisionTransformer(weights: weights.scoped("vision_model"), config: config.vision)
         textProjection = try Linear(weights: weights.scoped("text_projection"), inputSize: config.text.hiddenSize,

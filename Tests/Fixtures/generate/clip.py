@@ -12,7 +12,8 @@ Writes into Tests/Fixtures/clip/:
                              not normalised), logits_per_image; plus a second text batch with an added-token id
                              above the end-of-text id (transformers pools at the first end-of-text id then)
   tiny-chinese-clip/         a random `ChineseCLIPModel` (BERT text tower over the fixture Chinese WordPiece
-                             vocabulary in Tests/Fixtures/tokenizers/chinese, CLIP vision tower)
+                             vocabulary in Tests/Fixtures/tokenizers/chinese, whose tokenizer.json is copied
+                             beside the weights; CLIP vision tower)
   tiny-chinese-clip-io.safetensors, chinese-sentences.json
                              the sentences, the tokenizer's ids and the model's outputs
   tiny-vit/                  a random `ViTModel` with pooler
@@ -23,6 +24,7 @@ References are computed in float64 from the saved float32 weights and stored as 
 Run: /work/V/bin/python Tests/Fixtures/generate/clip.py
 """
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -158,6 +160,7 @@ def chinese_clip_fixture():
     config._attn_implementation = "eager"
     model = randomize(ChineseCLIPModel(config), 5)
     model.save_pretrained(OUT / "tiny-chinese-clip", safe_serialization=True)
+    shutil.copy(ROOT / "tokenizers" / "chinese" / "tokenizer.json", OUT / "tiny-chinese-clip" / "tokenizer.json")
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     encodings = tokenizer.encode_batch(CHINESE_SENTENCES)
     ids = torch.tensor([e.ids for e in encodings])
