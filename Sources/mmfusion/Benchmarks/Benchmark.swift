@@ -42,6 +42,7 @@ let allBenchmarks: [Benchmark] = [
     .bert,
     .resnet50,
     .allReduce,
+    .clipViT,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
