@@ -78,6 +78,15 @@ enum CLIPFixtures {
         try check(model)
     }
 
+    @Test func randomModelTakesTheCheckpointAsItsStateDict() throws {
+        let config = try CLIPFixtures.directory("tiny-clip").decodeJSON(CLIPConfig.self)
+        let archive = try TensorArchive(contentsOf: CLIPFixtures.url("tiny-clip/model.safetensors"))
+        let model = try CLIPModel(config: config, seed: 3)
+        #expect(Set(model.stateDict().keys) == Set(archive.names))
+        try model.loadStateDict(try archive.tensors(), strict: true)
+        try check(model)
+    }
+
     @Test func openAIHeadCountDefaultsToWidthOverSixtyFour() throws {
         let archive = try TensorArchive(contentsOf: CLIPFixtures.url("tiny-clip-openai.safetensors"))
         let config = try OpenAICLIPNames.config(of: archive, visionHeadCount: nil, textHeadCount: nil)
