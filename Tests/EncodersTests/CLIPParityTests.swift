@@ -157,4 +157,28 @@ enum CLIPFixtures {
         // The fixture tokenizer's 2,627 ids do not fit this 100-id model: a clear error, no trap.
         #expect(throws: CLIPError.self) { try embedder.embedTexts(["a photo of a cat"]) }
     }
+
+    @Test func embedderReadsAnOpenAIFolderWithoutConfig() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clip-openai-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tokenizerFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/tokenizers/clip")
+        try FileManager.default.copyItem(at: CLIPFixtures.url("tiny-clip-openai.safetensors"),
+                                         to: folder.appendingPathComponent("ViT-tiny.safetensors"))
+        for name in ["vocab.json", "merges.txt"] {
+            try FileManager.default.copyItem(at: tokenizerFolder.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let embedder = try CLIPEmbedder(directory: HuggingFaceDirectory(folder))
+        guard case let .clip(model) = embedder.model else {
+            Issue.record("an OpenAI folder loaded as \(embedder.model)")
+            return
+        }
+        #expect(model.textModel.pooling == .highestTokenId)
+        #expect((embedder.tokenizer as? BytePairTokenizer)?.flavour == .clip)
+        #expect(embedder.preprocessing == CLIPEmbedder.clipPreprocessing(imageSize: 32))
+        #expect(embedder.maxTextLength == 16)
+        let images = try embedder.embedImages(pixels: try value("pixel_values"), normalize: true)
+        #expect(images.embeddings.shape == [3, 16])
+    }
 }
