@@ -4,7 +4,8 @@ import Foundation
 import Tensors
 
 /// `mmfusion embed image`: image features from a ResNet / MobileNetV2 / EfficientNet-Lite
-/// checkpoint, written as one safetensors file.
+/// checkpoint, or CLIP / Chinese-CLIP image embeddings (`--output clip`), written as one
+/// safetensors file.
 struct EmbedImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
@@ -16,16 +17,27 @@ struct EmbedImageCommand: ParsableCommand {
             image that was read, in input order. Its metadata records the architecture, the \
             output kind, the embedded files (`inputs`, JSON) and the skipped ones with reasons \
             (`skipped`, JSON).
+
+            With --output clip, --model is a CLIP or Chinese-CLIP folder (Hugging Face layout, or \
+            an OpenAI / open_clip state dict beside the tokenizer files); images are preprocessed \
+            as its preprocessor_config.json says (else CLIP's bicubic resize and crop), and \
+            `embeddings` is [N, P] in the joint image-text space (unit rows with --normalize), \
+            `patch_tokens` [N, patches, D] the vision tower's last layer. The dot product of \
+            normalised image and text embeddings (`embed text --clip … --normalize`) is their \
+            cosine similarity; the metadata's `logit_scale` (exp of the model's) times it gives \
+            CLIP's logits_per_image.
             """)
 
     enum OutputKind: String, ExpressibleByArgument, CaseIterable {
-        case pooled, grid, logits
+        case pooled, grid, logits, clip
     }
 
     @Option(help: "Model folder or weight file (.safetensors, .pt, .pth, .bin).") var model: String
     @Option(parsing: .upToNextOption, help: "Image files.") var input: [String]
     @Option(help: "Output .safetensors file.") var out: String
-    @Option(help: "What to write: pooled, grid or logits.") var output: OutputKind = .pooled
+    @Option(help: "What to write: pooled, grid, logits (CNN backbones) or clip (a CLIP / Chinese-CLIP folder).")
+    var output: OutputKind = .pooled
+    @Flag(help: "With --output clip: scale each embedding to unit L2 norm.") var normalize = false
     @Option(help: "Backbone: \(VisionArchitecture.allCases.map(\.rawValue).joined(separator: ", ")) (default: inferred from the weights).")
     var architecture: String?
     @Option(help: "Images per forward pass.") var batchSize = 16
@@ -35,21 +47,61 @@ struct EmbedImageCommand: ParsableCommand {
     func validate() throws {
         guard !input.isEmpty else { throw ValidationError("--input needs at least one image") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if output == .clip && architecture != nil {
+            throw ValidationError("--architecture names a CNN backbone; a CLIP folder's config says its own architecture")
+        }
+        if normalize && output != .clip { throw ValidationError("--normalize applies to --output clip only") }
         if let architecture, VisionArchitecture(rawValue: architecture) == nil {
             throw ValidationError(VisionModelError.unknownArchitecture(architecture).description)
         }
     }
 
     func run() throws {
+        if output == .clip {
+            try runCLIP()
+            return
+        }
         let chosen = architecture.flatMap(VisionArchitecture.init(rawValue:))
         let backbone = try VisionModels.load(contentsOf: URL(fileURLWithPath: model), architecture: chosen)
         if output == .logits && backbone.classCount == nil {
             throw EmbedImageError.noClassifier(model: model)
         }
-        let decoder = ImageDecoder()
-        let preprocessing = ImagePreprocessing.imagenet
         let requested: VisionOutputs = output == .pooled ? .pooled : output == .grid ? .grid : .logits
-        var rows: [Tensor] = []
+        let (rows, embedded, skipped) = try embedInBatches(preprocessing: .imagenet) { batch in
+            let features = withoutGradients { backbone.features(batch, outputs: requested) }
+            switch output {
+            case .pooled: return [features.pooled ?? Tensor.zeros([0])]
+            case .grid: return [features.gridTokens ?? Tensor.zeros([0])]
+            case .logits, .clip: return [features.logits ?? Tensor.zeros([0])]
+            }
+        }
+        try write(["embeddings": rows[0]], embedded: embedded, skipped: skipped,
+                  metadata: ["architecture": architectureName(backbone)])
+    }
+
+    /// `--output clip`: joint-space embeddings and patch tokens of a CLIP / Chinese-CLIP model.
+    private func runCLIP() throws {
+        let embedder = try CLIPEmbedder(directory: try HuggingFaceDirectory(URL(fileURLWithPath: model)))
+        let (rows, embedded, skipped) = try embedInBatches(preprocessing: embedder.preprocessing) { batch in
+            let result = try embedder.embedImages(pixels: batch, normalize: normalize)
+            return [result.embeddings, result.patchTokens]
+        }
+        let family: String
+        switch embedder.model {
+        case .clip: family = "clip"
+        case .chineseCLIP: family = "chinese-clip"
+        }
+        try write(["embeddings": rows[0], "patch_tokens": rows[1]], embedded: embedded, skipped: skipped,
+                  metadata: ["architecture": family, "normalize": String(normalize),
+                             "logit_scale": String(embedder.logitScale)])
+    }
+
+    /// Decodes the inputs batch by batch, preprocesses them and concatenates what `body`
+    /// returns for each batch (one tensor per output, batch first).
+    private func embedInBatches(preprocessing: ImagePreprocessing, _ body: (Tensor) throws -> [Tensor])
+        throws -> (outputs: [Tensor], embedded: [String], skipped: [[String: String]]) {
+        let decoder = ImageDecoder()
+        var rows: [[Tensor]] = []
         var embedded: [String] = []
         var skipped: [[String: String]] = []
         let progress = ProgressBar(label: "embedding", total: input.count)
@@ -68,27 +120,30 @@ struct EmbedImageCommand: ParsableCommand {
                 }
             }
             if images.isEmpty { continue }
-            let batch = try preprocessing(images)
-            let features = withoutGradients { backbone.features(batch, outputs: requested) }
-            switch output {
-            case .pooled: rows.append(features.pooled ?? Tensor.zeros([0]))
-            case .grid: rows.append(features.gridTokens ?? Tensor.zeros([0]))
-            case .logits: rows.append(features.logits ?? Tensor.zeros([0]))
-            }
+            rows.append(try body(try preprocessing(images)))
             progress.update(start)
         }
-        guard !rows.isEmpty else { throw EmbedImageError.nothingEmbedded(skipped: skipped.count) }
-        let embeddings = rows.count == 1 ? rows[0] : Tensor.concat(rows, axis: 0)
+        guard let first = rows.first else { throw EmbedImageError.nothingEmbedded(skipped: skipped.count) }
+        let outputs = first.indices.map { index in
+            rows.count == 1 ? first[index] : Tensor.concat(rows.map { $0[index] }, axis: 0)
+        }
+        return (outputs, embedded, skipped)
+    }
+
+    /// Writes `tensors` to --out with the inputs, skipped files and `metadata`, and reports on stderr.
+    private func write(_ tensors: [String: Tensor], embedded: [String], skipped: [[String: String]],
+                       metadata extra: [String: String]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let metadata = [
-            "architecture": architectureName(backbone),
+        var metadata = [
             "output": output.rawValue,
             "inputs": String(decoding: try encoder.encode(embedded), as: UTF8.self),
             "skipped": String(decoding: try encoder.encode(skipped), as: UTF8.self),
         ]
-        try Safetensors.write(["embeddings": embeddings], to: URL(fileURLWithPath: out), metadata: metadata)
-        var message = "embedded \(embedded.count) image(s) as \(embeddings.shape) into \(out)"
+        metadata.merge(extra) { _, new in new }
+        try Safetensors.write(tensors, to: URL(fileURLWithPath: out), metadata: metadata)
+        let shape = tensors["embeddings"]?.shape ?? []
+        var message = "embedded \(embedded.count) image(s) as \(shape) into \(out)"
         if !skipped.isEmpty { message += "; skipped \(skipped.count) (listed in the file's metadata)" }
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }

@@ -43,6 +43,7 @@ let allBenchmarks: [Benchmark] = [
     .resnet50,
     .fusionModels,
     .allReduce,
+    .clipViT,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
