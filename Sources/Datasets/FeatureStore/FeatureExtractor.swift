@@ -34,6 +34,12 @@ public final class FeatureExtractor {
             throw FeatureStoreError.mismatch(store: "the text encoder", field: "layer count",
                                              detail: "\(spec.textLayerCount) layers asked for, the encoder has \(text.layerCount)")
         }
+        if spec.imageLogits, let image, image.outputShapes.logits == nil {
+            throw FeatureStoreError.mismatch(
+                store: "the image encoder \(image.record.path)", field: "head",
+                detail: "it has no classifier, and image.logits needs one (use a checkpoint with its ImageNet head, "
+                    + "e.g. EfficientNet-Lite0 or a ResNet with fc, or configure the model to read image.pooled)")
+        }
         self.spec = spec
         self.text = text
         self.image = image
