@@ -47,14 +47,18 @@ struct ExtractCommand: ParsableCommand {
         } catch {
             throw ValidationError(String(describing: error))
         }
-        if spec.clipEmbeddings || clip != nil {
-            throw ValidationError("CLIP features (--clip, or a model that reads clip.text/clip.image) are not extracted yet")
+        if spec.clipEmbeddings && clip == nil {
+            throw ValidationError("the models named by --for read CLIP embeddings: give --clip <CLIP model directory>")
         }
         let loaded = try DatasetLoader.load(specifier, options: options)
         let text = try spec.needsTextEncoder
             ? textEncoder.map { try BertFeatureEncoder(directory: URL(fileURLWithPath: $0), maxLength: maxTextLength) } : nil
         let image = try spec.needsImageEncoder ? imageEncoder.map { try VisionFeatureEncoder(url: URL(fileURLWithPath: $0)) } : nil
-        let extractor = try FeatureExtractor(spec: spec, text: text, image: image, missingImage: options.missingImage)
+        var storeSpec = spec
+        if clip != nil { storeSpec.clipEmbeddings = true }
+        let clipEncoder = try clip.map { try ClipFeatureEncoder(directory: URL(fileURLWithPath: $0)) }
+        let extractor = try FeatureExtractor(spec: storeSpec, text: text, image: image, clip: clipEncoder,
+                                             missingImage: options.missingImage)
         let planned = min(limit ?? loaded.posts.count, loaded.posts.count)
         let bar = ProgressBar(label: "extracting", total: planned, threshold: 0)
         let store = try FeatureStore.extract(

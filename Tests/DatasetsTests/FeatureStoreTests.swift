@@ -218,4 +218,36 @@ struct FeatureStoreTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: killed.path).filter { $0.hasSuffix(".partial") || $0.contains(".tmp-") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
+
+    @Test("CLIP embeddings: unit-norm clip.text for every post, clip.image where an image decodes, zeros elsewhere")
+    func clipEmbeddings() throws {
+        let root = try StoreFixtures.dirtyDataset()
+        let out = try StoreFixtures.scratch("clip")
+        defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: out) }
+        let options = LoadOptions(missingImage: .textOnly)
+        let dataset = try DatasetLoader.load(DatasetSpecifier(format: .jsonl, path: root.appendingPathComponent("posts.jsonl")),
+                                             options: options)
+        let clipDirectory = FixturePaths.root.deletingLastPathComponent().appendingPathComponent("clip/tiny-chinese-clip")
+        let spec = FeatureSpec(textLayerCount: 0, textClassTokens: false, textPooled: false, imageGrid: false,
+                               imagePooled: false, clipEmbeddings: true)
+        let extractor = try FeatureExtractor(spec: spec, text: nil, image: nil,
+                                             clip: try ClipFeatureEncoder(directory: clipDirectory), missingImage: .textOnly)
+        let store = try FeatureStore.extract(dataset: dataset, specifier: "jsonl", options: options, extractor: extractor,
+                                             into: out, batchSize: 4, shardSize: 8)
+        #expect(store.manifest.encoders.map(\.role) == ["clip"])
+        let table = try store.table()
+        let size = try #require(table.features["clip.text"]?.shape.last)
+        #expect(table.features["clip.image"]?.shape == [11, size])
+        func norm(_ name: String, _ row: Int) -> Float {
+            let values = table.features[name]?.scalars[row * size..<(row + 1) * size] ?? []
+            return values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        }
+        for row in 0..<table.count {
+            #expect(abs(norm("clip.text", row) - 1) < 2e-3, "clip.text \(table.ids[row])")
+            let expected: Float = table.imagePresent[row] ? 1 : 0
+            #expect(abs(norm("clip.image", row) - expected) < 2e-3, "clip.image \(table.ids[row])")
+        }
+        let reopened = try FeatureExtractor(manifest: store.manifest)
+        #expect(reopened.encoderRecords == store.manifest.encoders)
+    }
 }

@@ -150,6 +150,42 @@ public final class VisionFeatureEncoder: ImageFeatureEncoder {
     }
 }
 
+/// CLIP (or Chinese-CLIP) text and image embeddings in the joint space, L2-normalised:
+/// `clip.text` and `clip.image`.
+public final class ClipFeatureEncoder {
+    public let record: EncoderRecord
+    let embedder: CLIPEmbedder
+
+    /// Loads a CLIP / Chinese-CLIP folder (Hugging Face layout, or an OpenAI state dict).
+    public init(directory: URL) throws {
+        let embedder = try CLIPEmbedder(directory: try HuggingFaceDirectory(directory))
+        self.embedder = embedder
+        embeddingSize = try embedder.embedTexts(["a"]).embeddings.shape.last ?? 0
+        let encoded = try JSONEncoder.sorted.encode(embedder.preprocessing)
+        var kind = "clip"
+        if case .chineseCLIP = embedder.model { kind = "chinese-clip" }
+        record = EncoderRecord(
+            role: "clip", kind: kind,
+            path: directory.path, fileHashes: try FeatureEncoderFiles.hashes(in: directory),
+            settings: ["normalized": "true", "max_length": String(embedder.maxTextLength),
+                       "preprocessing": String(decoding: encoded, as: UTF8.self)])
+    }
+
+    /// The joint-space width P.
+    public let embeddingSize: Int
+
+    /// CLIP preprocessing of one decoded image: [3, S, S].
+    public func preprocess(_ image: RGBImage) -> Tensor { embedder.preprocessing(image) }
+
+    /// Unit-norm text embeddings [B, P].
+    public func encodeTexts(_ texts: [String]) throws -> Tensor { try embedder.embedTexts(texts, normalize: true).embeddings }
+
+    /// Unit-norm image embeddings [B, P] of preprocessed images [B, 3, S, S].
+    public func encodeImages(_ pixels: Tensor) throws -> Tensor {
+        try embedder.embedImages(pixels: pixels, normalize: true).embeddings
+    }
+}
+
 /// The files whose hashes identify an encoder.
 enum FeatureEncoderFiles {
     static let extensions: Set<String> = ["safetensors", "bin", "pt", "pth", "json", "txt", "model"]

@@ -16,6 +16,8 @@ public final class FeatureExtractor {
     public let text: (any TextFeatureEncoder)?
     /// The image encoder (nil when the spec needs none).
     public let image: (any ImageFeatureEncoder)?
+    /// The CLIP encoder for `clip.text` / `clip.image` (nil when the spec needs none).
+    public let clip: ClipFeatureEncoder?
     /// What happens to a post whose image cannot be used.
     public let missingImage: MissingImagePolicy
     let decoder = ImageDecoder()
@@ -23,12 +25,15 @@ public final class FeatureExtractor {
     /// An extractor over loaded encoders.
     /// - Throws: `FeatureStoreError.missingFile` when the spec needs an encoder that is not given.
     public init(spec: FeatureSpec, text: (any TextFeatureEncoder)?, image: (any ImageFeatureEncoder)?,
-                missingImage: MissingImagePolicy) throws {
+                clip: ClipFeatureEncoder? = nil, missingImage: MissingImagePolicy) throws {
         if spec.needsTextEncoder && text == nil {
             throw FeatureStoreError.missingFile("--text-encoder", "the requested features need a text encoder directory")
         }
         if spec.needsImageEncoder && image == nil {
             throw FeatureStoreError.missingFile("--image-encoder", "the requested features need an image encoder")
+        }
+        if spec.clipEmbeddings && clip == nil {
+            throw FeatureStoreError.missingFile("--clip", "the requested features (clip.text, clip.image) need a CLIP model directory")
         }
         if let text, spec.textLayerCount > text.layerCount {
             throw FeatureStoreError.mismatch(store: "the text encoder", field: "layer count",
@@ -43,6 +48,7 @@ public final class FeatureExtractor {
         self.spec = spec
         self.text = text
         self.image = image
+        self.clip = spec.clipEmbeddings ? clip : nil
         self.missingImage = missingImage
     }
 
@@ -51,6 +57,7 @@ public final class FeatureExtractor {
     public convenience init(manifest: FeatureManifest) throws {
         var textEncoder: (any TextFeatureEncoder)?
         var imageEncoder: (any ImageFeatureEncoder)?
+        var clipEncoder: ClipFeatureEncoder?
         for record in manifest.encoders {
             switch record.role {
             case "text":
@@ -66,16 +73,25 @@ public final class FeatureExtractor {
                     throw FeatureStoreError.mismatch(store: "the feature store", field: "image encoder", detail: difference)
                 }
                 imageEncoder = loaded
+            case "clip":
+                let loaded = try ClipFeatureEncoder(directory: URL(fileURLWithPath: record.path))
+                if let difference = loaded.record.difference(from: record) {
+                    throw FeatureStoreError.mismatch(store: "the feature store", field: "CLIP encoder", detail: difference)
+                }
+                clipEncoder = loaded
             default:
                 throw FeatureStoreError.corrupt(FeatureManifest.fileName, "unknown encoder role '\(record.role)'")
             }
         }
-        try self.init(spec: manifest.spec, text: textEncoder, image: imageEncoder,
+        try self.init(spec: manifest.spec, text: textEncoder, image: imageEncoder, clip: clipEncoder,
                       missingImage: manifest.loadOptions.missingImage)
     }
 
     /// The encoders' manifest entries.
-    public var encoderRecords: [EncoderRecord] { [text?.record, image?.record].compactMap { $0 } }
+    public var encoderRecords: [EncoderRecord] { [text?.record, image?.record, clip?.record].compactMap { $0 } }
+
+    /// Whether posts' images are decoded at all.
+    var readsImages: Bool { spec.needsImageEncoder || clip != nil }
 
     /// Per-post shapes of the spec's tensors.
     public var featureShapes: [String: [Int]] {
@@ -93,12 +109,18 @@ public final class FeatureExtractor {
             if spec.imagePooled { shapes["image.pooled"] = outputs.pooled }
             if spec.imageLogits { shapes["image.logits"] = outputs.logits ?? [] }
         }
+        if let clip {
+            let size = clip.embeddingSize
+            shapes["clip.text"] = [size]
+            shapes["clip.image"] = [size]
+        }
         return shapes
     }
 
     /// A decoded, preprocessed image of a post, or why none is usable.
     struct PreparedImage {
         var tensor: Tensor?
+        var clipTensor: Tensor?
         var path: String?
         var hash: String?
         var failure: String?
@@ -106,7 +128,7 @@ public final class FeatureExtractor {
 
     /// The first decodable image of `post` (its `image`, then the other `imagePaths`).
     func prepareImage(_ post: Post) -> PreparedImage {
-        guard spec.needsImageEncoder, let image else { return PreparedImage() }
+        guard readsImages else { return PreparedImage() }
         var candidates = post.image.map { [$0] } ?? []
         candidates += post.imagePaths.filter { $0 != post.image }
         var reasons: [String] = []
@@ -118,7 +140,8 @@ public final class FeatureExtractor {
             }
             do {
                 let decoded = try decoder.decode([UInt8](data), name: path)
-                return PreparedImage(tensor: image.preprocess(decoded), path: path, hash: SHA256.hex(data))
+                return PreparedImage(tensor: image?.preprocess(decoded) ?? clip?.preprocess(decoded),
+                                     clipTensor: clip?.preprocess(decoded), path: path, hash: SHA256.hex(data))
             } catch {
                 reasons.append("\(url.lastPathComponent): \(error)")
             }
@@ -165,7 +188,7 @@ public final class FeatureExtractor {
             pending = index + 1 < batches.count ? startPreparing(batches[index + 1]) : nil
             var kept: [(post: Post, image: PreparedImage)] = []
             for (post, prepared) in zip(batch, images) {
-                if spec.needsImageEncoder, prepared.tensor == nil, missingImage == .drop {
+                if readsImages, prepared.tensor == nil, missingImage == .drop {
                     skipped.append(.init(id: post.id, location: post.source.description,
                                          reason: "image unusable: \(prepared.failure ?? "no image")"))
                     continue
@@ -236,6 +259,22 @@ public final class FeatureExtractor {
             if spec.imageGrid { scatter("image.grid", shapes.grid, encoded?.gridTokens) }
             if spec.imagePooled { scatter("image.pooled", shapes.pooled, encoded?.pooled) }
             if spec.imageLogits { scatter("image.logits", shapes.logits ?? [], encoded?.logits) }
+        }
+        if let clip {
+            features["clip.text"] = try clip.encodeTexts(items.map(\.post.text))
+            let size = clip.embeddingSize
+            var scalars = [Float](repeating: 0, count: count * size)
+            let pixels = items.compactMap(\.image.clipTensor)
+            if !pixels.isEmpty {
+                let embedded = try clip.encodeImages(Tensor.stack(pixels, axis: 0)).scalars
+                var position = 0
+                for (row, item) in items.enumerated() where item.image.clipTensor != nil {
+                    scalars.replaceSubrange(row * size..<(row + 1) * size,
+                                            with: embedded[position * size..<(position + 1) * size])
+                    position += 1
+                }
+            }
+            features["clip.image"] = Tensor(shape: [count, size], scalars: scalars)
         }
         // What the store keeps: every value rounded to Float16.
         for (name, tensor) in features {
