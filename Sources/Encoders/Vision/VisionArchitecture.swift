@@ -45,7 +45,7 @@ public enum VisionModels {
         let tensors = VisionWeightNames.normalized(try archive.tensors())
         var swinConfig: SwinConfig?
         if let directory = try? HuggingFaceDirectory(url), directory.contains("config.json"),
-           (try directory.decodeJSON(ModelTypeField.self)).modelType == "swin" {
+           (try? directory.decodeJSON(ModelTypeField.self))?.modelType == "swin" {
             swinConfig = try directory.decodeJSON(SwinConfig.self)
         }
         return try load(tensors: tensors, source: url.path, architecture: architecture, batchNorm: batchNorm,
