@@ -9,7 +9,7 @@ import Tensors
 struct EmbedImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Compute image embeddings with an image backbone (CNN or Swin).",
+        abstract: "Compute image embeddings with a CNN or Swin backbone, or a CLIP image tower.",
         discussion: """
             Images are decoded, resized to 256 on the shorter side, center-cropped to 224 and \
             normalised with the ImageNet mean and std. The output file holds `embeddings`: \
