@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one mmfusion benchmark and its reference back to back on this machine, so the two
 # figures in docs/performance.md come from the same run.
-#   bench/run.sh gemm|conv|attention|train-step|images|bert|resnet50|fusion-models|allreduce|clip-vit [python]
+#   bench/run.sh gemm|conv|attention|train-step|images|bert|resnet50|fusion-models|allreduce|clip-vit|swin-t [python]
 # python: an interpreter with torch (default: $PYTHON, else python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,5 +43,6 @@ for n in (256, 512, 1024, 2048):
   fusion-models) "$python" bench/fusion_models_pytorch.py ;;
   resnet50) "$python" bench/resnet50_pytorch.py ;;
   clip-vit) "$python" bench/clip_vit_pytorch.py ;;
+  swin-t) "$python" bench/swin_pytorch.py ;;
   *) echo "no reference script for $what" >&2; exit 2 ;;
 esac

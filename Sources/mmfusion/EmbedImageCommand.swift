@@ -3,13 +3,13 @@ import Encoders
 import Foundation
 import Tensors
 
-/// `mmfusion embed image`: image features from a ResNet / MobileNetV2 / EfficientNet-Lite
-/// checkpoint, or CLIP / Chinese-CLIP image embeddings (`--output clip`), written as one
+/// `mmfusion embed image`: image features from a ResNet / MobileNetV2 / EfficientNet-Lite /
+/// Swin checkpoint, or CLIP / Chinese-CLIP image embeddings (`--output clip`), written as one
 /// safetensors file.
 struct EmbedImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Compute image embeddings with a CNN backbone.",
+        abstract: "Compute image embeddings with a CNN or Swin backbone, or a CLIP image tower.",
         discussion: """
             Images are decoded, resized to 256 on the shorter side, center-cropped to 224 and \
             normalised with the ImageNet mean and std. The output file holds `embeddings`: \
@@ -151,6 +151,7 @@ struct EmbedImageCommand: ParsableCommand {
     private func architectureName(_ backbone: any VisionBackbone) -> String {
         if let resnet = backbone as? ResNet { return "resnet\(resnet.config.depth)" }
         if backbone is MobileNetV2 { return VisionArchitecture.mobilenetv2.rawValue }
+        if backbone is SwinTransformer { return VisionArchitecture.swin.rawValue }
         return VisionArchitecture.efficientnetLite0.rawValue
     }
 }

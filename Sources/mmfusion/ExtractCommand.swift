@@ -18,7 +18,7 @@ struct ExtractCommand: ParsableCommand {
 
     @Option(help: "<format>:<path> of the dataset (see `mmfusion datasets list`).") var dataset: String
     @Option(help: "Hugging Face BERT-family model directory for the text.") var textEncoder: String?
-    @Option(help: "Image backbone: a folder or weight file (ResNet, MobileNetV2, EfficientNet-Lite).") var imageEncoder: String?
+    @Option(help: "Image backbone: a folder or weight file (ResNet, MobileNetV2, EfficientNet-Lite, Swin).") var imageEncoder: String?
     @Option(help: "CLIP model directory (for models that read CLIP embeddings).") var clip: String?
     @Option(help: "The feature store directory to write.") var out: String
     @Option(help: "Comma-separated model ids whose features to store (see `mmfusion models list`).") var `for`: String?

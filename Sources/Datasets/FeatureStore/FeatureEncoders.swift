@@ -146,6 +146,7 @@ public final class VisionFeatureEncoder: ImageFeatureEncoder {
         if let resnet = backbone as? ResNet { return "resnet\(resnet.config.depth)" }
         if backbone is MobileNetV2 { return VisionArchitecture.mobilenetv2.rawValue }
         if backbone is EfficientNetLite { return VisionArchitecture.efficientnetLite0.rawValue }
+        if backbone is SwinTransformer { return VisionArchitecture.swin.rawValue }
         return String(describing: type(of: backbone)).lowercased()
     }
 }

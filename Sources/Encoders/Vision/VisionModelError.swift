@@ -9,7 +9,7 @@ public enum VisionModelError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .unrecognisedWeights(source, detail):
             return "\(source): weights not recognised (\(detail)); pass --architecture, or check the file holds "
-                + "a ResNet, MobileNetV2 or EfficientNet-Lite0 state dict"
+                + "a ResNet, MobileNetV2, EfficientNet-Lite0 or Swin state dict"
         case let .unknownArchitecture(name):
             return "unknown architecture '\(name)'; use one of " + VisionArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
         }

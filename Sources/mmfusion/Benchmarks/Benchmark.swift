@@ -44,6 +44,7 @@ let allBenchmarks: [Benchmark] = [
     .fusionModels,
     .allReduce,
     .clipViT,
+    .swinTiny,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
