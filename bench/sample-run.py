@@ -61,7 +61,7 @@ with open(os.path.join(run, "history.jsonl"), "w") as handle:
                                  "learning_rate": 0.001 * 0.5 * (1 + np.cos(np.pi * epoch / 20)), "seconds": 2.1}) + "\n")
 
 centres = rng.normal(0, 3, (4, width))
-fused = centres[labels] + rng.normal(0, 1.6, (count, width))
+fused = centres[labels] + rng.normal(0, 7.0, (count, width))
 logits = fused @ centres.T / 6
 probabilities = np.exp(logits - logits.max(1, keepdims=True))
 probabilities /= probabilities.sum(1, keepdims=True)
@@ -72,7 +72,7 @@ with open(os.path.join(run, "predictions-test.jsonl"), "w") as handle:
                                  "predicted": labels_names[predicted[row]], "probabilities": probabilities[row].tolist()}) + "\n")
 with open(os.path.join(run, "predictions-val.jsonl"), "w") as handle:
     val_labels = rng.integers(0, 4, 200)
-    val_logits = (centres[val_labels] + rng.normal(0, 1.6, (200, width))) @ centres.T / 6
+    val_logits = (centres[val_labels] + rng.normal(0, 7.0, (200, width))) @ centres.T / 6
     val_p = np.exp(val_logits - val_logits.max(1, keepdims=True))
     val_p /= val_p.sum(1, keepdims=True)
     for row in range(200):

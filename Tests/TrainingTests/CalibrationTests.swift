@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Testing
 @testable import Training
 
@@ -67,6 +68,19 @@ import Testing
             let scaled = TemperatureScaling.probabilities(logits: row, temperature: temperature)
             #expect(plain.firstIndex(of: plain.max() ?? 0) == scaled.firstIndex(of: scaled.max() ?? 0))
         }
+    }
+
+    @Test func tensorEntryPointsAgreeWithTheArrayOnes() throws {
+        let entry = try #require(cases.last)
+        let logits = ReportFixture.matrix(entry["logits"])
+        let labels = ReportFixture.integers(entry["labels"])
+        let tensor = Tensor(shape: [logits.count, logits[0].count], scalars: logits.flatMap { $0.map(Float.init) })
+        let temperature = TemperatureScaling.fit(logits: tensor, labels: labels)
+        #expect(abs(temperature - ReportFixture.double(entry["temperature"])) <= 1e-3)
+        let probabilities = TemperatureScaling.probabilities(logits: tensor, temperature: temperature)
+        #expect(probabilities.shape == tensor.shape)
+        let first = TemperatureScaling.probabilities(logits: logits[0], temperature: temperature)
+        for (actual, expected) in zip(probabilities.scalars.prefix(first.count), first) { #expect(abs(Double(actual) - expected) < 1e-6) }
     }
 
     @Test func binEdgesAreRightClosed() {

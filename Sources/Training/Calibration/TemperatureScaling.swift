@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Temperature scaling (Guo et al. 2017, section 4.2): one scalar T > 0 divides every
 /// logit, p = softmax(z / T). T is fitted on the validation split by minimising the mean
@@ -40,6 +41,24 @@ public enum TemperatureScaling {
             if step <= 1e-12 * beta || high - low <= 1e-12 * beta { break }
         }
         return 1 / beta
+    }
+
+    /// Fits T on a logits tensor [N, C] (the model's validation outputs) and `labels`.
+    public static func fit(logits: Tensor, labels: [Int]) -> Double {
+        fit(logits: rows(of: logits), labels: labels)
+    }
+
+    /// softmax(logits / temperature) row by row, for a logits tensor [N, C]; returns [N, C].
+    public static func probabilities(logits: Tensor, temperature: Double) -> Tensor {
+        let rows = rows(of: logits).map { probabilities(logits: $0, temperature: temperature) }
+        return Tensor(shape: logits.shape, scalars: rows.flatMap { $0.map(Float.init) })
+    }
+
+    static func rows(of tensor: Tensor) -> [[Double]] {
+        precondition(tensor.rank == 2, "TemperatureScaling: expected logits [N, C], got \(tensor.shape)")
+        let width = tensor.shape[1]
+        let scalars = tensor.scalars
+        return (0..<tensor.shape[0]).map { row in (0..<width).map { Double(scalars[row * width + $0]) } }
     }
 
     /// The mean negative log-likelihood of `labels` under softmax(logits / temperature).

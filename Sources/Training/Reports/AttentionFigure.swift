@@ -1,9 +1,10 @@
 import Foundation
 
 /// Attention over one post: its text tokens with backgrounds shaded by weight, and its
-/// image with the region grid (H × W, e.g. 7 × 7) drawn over it, each cell shaded by
-/// weight. Weights are scaled by their maximum so the strongest token or region is
-/// fully coloured.
+/// image (centre-cropped to a square, as the image encoders' preprocessing does) with the
+/// region grid (H × W, e.g. 7 × 7) drawn over it, each cell darkened by how little weight
+/// it gets. Weights are scaled by their maximum so the strongest token is fully coloured
+/// and the strongest region fully bright.
 struct AttentionFigure {
     var title: String
     /// The tokens and their weights (equal lengths), or empty.
@@ -63,9 +64,10 @@ struct AttentionFigure {
                 for column in 0..<gridColumns {
                     let weight = regionWeights[row * gridColumns + column]
                     let share = max(weight / regionMaximum, 0)
+                    // Spotlight: regions are darkened by how little attention they get.
                     document.rectangle(x: left + Double(column) * cellWidth, y: top + Double(row) * cellHeight,
-                                       width: cellWidth, height: cellHeight, fill: ChartPalette.sequential(share),
-                                       stroke: "#ffffff", opacity: 0.15 + 0.5 * share,
+                                       width: cellWidth, height: cellHeight, fill: "#000000",
+                                       stroke: "#ffffff", opacity: 0.75 * (1 - share),
                                        tooltip: "region (\(row), \(column)): \(String(format: "%.4f", weight))")
                 }
             }

@@ -30,7 +30,11 @@ struct HTMLPage {
     }
 
     mutating func table(header: [String], rows: [[String]], numericFrom: Int = 1) {
-        var markup = "<table>\n<thead><tr>" + header.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        var markup = "<table>\n"
+        if !header.isEmpty {
+            markup += "<thead><tr>" + header.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr></thead>\n"
+        }
+        markup += "<tbody>\n"
         for row in rows {
             markup += "<tr>" + row.enumerated().map { index, cell in
                 index >= numericFrom ? "<td class=\"number\">\(Self.escape(cell))</td>" : "<td>\(Self.escape(cell))</td>"

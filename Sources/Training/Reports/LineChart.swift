@@ -18,8 +18,10 @@ struct LineChart {
         let ys = finite.map(\.y)
         let yLow = ys.min() ?? 0
         let yPadding = ((ys.max() ?? 1) - yLow) * 0.05
+        let legendWidth = min(Double(series.map(\.name.count).max() ?? 4) * 6.5 + 40, 220)
         let frame = ChartFrame(xRange: (xs.min() ?? 0)...(xs.max() ?? 1),
-                               yRange: (yLow - yPadding)...((ys.max() ?? 1) + yPadding))
+                               yRange: (yLow - yPadding)...((ys.max() ?? 1) + yPadding), width: 560 + legendWidth,
+                               right: legendWidth + 10)
         var document = SVGDocument(width: frame.width, height: frame.height)
         frame.drawAxes(on: &document, title: title, xLabel: xLabel, yLabel: yLabel, integerXTicks: true)
         for (index, line) in series.enumerated() {
@@ -31,7 +33,8 @@ struct LineChart {
                                 tooltip: "\(line.name) @ \(ChartFrame.tickLabel(value.x)): \(String(format: "%.4f", value.y))")
             }
         }
-        frame.drawLegend(on: &document, entries: series.enumerated().map { ($0.element.name, ChartPalette.color($0.offset)) })
+        frame.drawLegend(on: &document, entries: series.enumerated().map { ($0.element.name, ChartPalette.color($0.offset)) },
+                         outside: true)
         return document.render(title: title)
     }
 }

@@ -71,7 +71,7 @@ struct RunReportBuilder {
         if let features = sidecar["features"] as? [String] { rows.append(["features", features.joined(separator: ", ")]) }
         if let store = sidecar["feature_store"] as? String { rows.append(["feature store", store]) }
         rows.append(["classes", run.labelNames.joined(separator: ", ")])
-        page.table(header: ["", ""], rows: rows, numericFrom: 9)
+        page.table(header: [], rows: rows, numericFrom: 9)
         page.heading("Test metrics", id: "metrics")
         guard let metrics = run.metrics else {
             page.paragraph("No metrics: metrics.json is missing.", className: "note")
@@ -332,7 +332,7 @@ struct RunReportBuilder {
     static func flatten(_ value: Any, prefix: String, into rows: inout [[String]]) {
         if let object = value as? [String: Any] {
             for key in object.keys.sorted() {
-                flatten(object[key] as Any, prefix: prefix.isEmpty ? key : "\(prefix).\(key)", into: &rows)
+                if let child = object[key] { flatten(child, prefix: prefix.isEmpty ? key : "\(prefix).\(key)", into: &rows) }
             }
         } else if let list = value as? [Any] {
             if list.allSatisfy({ !($0 is [String: Any]) && !($0 is [Any]) }) {

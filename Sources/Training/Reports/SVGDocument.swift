@@ -84,10 +84,10 @@ struct SVGDocument {
         elements.append("<text\(Self.attributes(pairs))>\(Self.escape(content))</text>")
     }
 
-    /// An embedded raster image (a `data:` URI), stretched to the box.
+    /// An embedded raster image (a `data:` URI), scaled to cover the box and centre-cropped.
     mutating func image(dataURI: String, x: Double, y: Double, width: Double, height: Double) {
         append("image", [("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(width)),
-                         ("height", Self.number(height)), ("href", dataURI), ("preserveAspectRatio", "none")])
+                         ("height", Self.number(height)), ("href", dataURI), ("preserveAspectRatio", "xMidYMid slice")])
     }
 
     private mutating func append(_ name: String, _ pairs: [(String, String)], tooltip: String? = nil) {
