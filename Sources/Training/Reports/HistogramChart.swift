@@ -33,7 +33,9 @@ struct HistogramChart {
         let range = self.range
         let allCounts = series.map { counts($0.values) }
         let highest = Double(allCounts.flatMap { $0 }.max() ?? 1)
-        let frame = ChartFrame(xRange: range, yRange: 0...max(highest * 1.08, 1))
+        let legendWidth = series.count > 1 ? min(Double(series.map(\.name.count).max() ?? 4) * 6.5 + 40, 200) : 0
+        let frame = ChartFrame(xRange: range, yRange: 0...max(highest * 1.08, 1), width: 560 + legendWidth,
+                               right: 24 + legendWidth)
         var document = SVGDocument(width: frame.width, height: frame.height)
         frame.drawAxes(on: &document, title: title, xLabel: xLabel, yLabel: "posts")
         let binWidth = (range.upperBound - range.lowerBound) / Double(binCount)
@@ -48,7 +50,8 @@ struct HistogramChart {
             }
         }
         if series.count > 1 {
-            frame.drawLegend(on: &document, entries: series.enumerated().map { ($0.element.name, ChartPalette.color($0.offset)) })
+            frame.drawLegend(on: &document, entries: series.enumerated().map { ($0.element.name, ChartPalette.color($0.offset)) },
+                             outside: true)
         }
         return document.render(title: title)
     }
