@@ -35,17 +35,18 @@ with open(os.path.join(data, "posts.jsonl"), "w") as handle:
         text = " ".join(rng.choice(words, rng.integers(6, 14)))
         handle.write(json.dumps({"id": f"post{row}", "text": text, "image": "images/photo.jpg",
                                  "label": labels_names[labels[row]], "split": "test"}) + "\n")
-manifest = {"format": 1, "dataset": "jsonl:" + os.path.join(data, "posts.jsonl"), "tokenizer": {"max_length": 24}}
+manifest = {"format": 1, "dataset": "jsonl:" + os.path.join(data, "posts.jsonl")}
 json.dump(manifest, open(os.path.join(store, "manifest.json"), "w"))
 
 tokenizer = os.path.join(repository, "Tests/Fixtures/tokenizers/minilm")
 sidecar = {
     "format": 1, "model": "hglnet", "configuration": {"hidden_size": 256, "heads": 4, "dropout": 0.1},
     "label_names": labels_names, "features": ["text.cls_layers", "image.grid"], "feature_store": store,
-    "encoders": [{"kind": "text", "directory": tokenizer, "model_id": "all-MiniLM-L6-v2",
-                  "sha256": {"model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"}},
-                 {"kind": "image", "directory": "~/.cache/mmfusion/efficientnet-lite0", "model_id": "efficientnet-lite0",
-                  "sha256": {"model.safetensors": "9b9c8d3f2e1a0b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4"}}],
+    "encoders": [{"role": "text", "kind": "bert", "path": tokenizer, "settings": {"max_length": "24", "pooling": "cls"},
+                  "fileHashes": {"model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"}},
+                 {"role": "image", "kind": "efficientnet-lite0", "path": "~/.cache/mmfusion/efficientnet-lite0",
+                  "settings": {"preprocessing": "imagenet"},
+                  "fileHashes": {"model.safetensors": "9b9c8d3f2e1a0b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4"}}],
     "seed": 1, "ablations": [], "hyperparameters": {"optimizer": "adamw", "learning_rate": 0.001, "batch_size": 64, "epochs": 20},
     "created": "2026-11-23T21:00:00Z", "best_epoch": 14, "temperature": 1.0,
 }

@@ -27,16 +27,16 @@ import Testing
             posts += "{\"id\": \"t\(row)\", \"text\": \"a photo of a \(label) number \(row) in the park\", \"image\": \"images/p.jpg\", \"label\": \"\(labelNames[row % 3])\", \"split\": \"test\"}\n"
         }
         try posts.write(to: data.appendingPathComponent("posts.jsonl"), atomically: true, encoding: .utf8)
-        let manifest: [String: Any] = ["format": 1, "dataset": "jsonl:" + data.appendingPathComponent("posts.jsonl").path,
-                                       "tokenizer": ["max_length": 16]]
+        let manifest: [String: Any] = ["format": 1, "dataset": "jsonl:" + data.appendingPathComponent("posts.jsonl").path]
         try JSONSerialization.data(withJSONObject: manifest).write(to: store.appendingPathComponent("manifest.json"))
         let sidecar: [String: Any] = [
             "format": 1, "model": "hglnet", "configuration": ["hidden_size": 8, "layers": 2],
             "label_names": labelNames, "features": ["text.pooled", "image.grid"], "feature_store": store.path,
-            "encoders": [["kind": "text", "directory": tokenizer, "model_id": "all-MiniLM-L6-v2",
-                          "sha256": ["model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"]],
-                         ["kind": "image", "directory": "/weights/efficientnet-lite0", "model_id": "efficientnet-lite0",
-                          "sha256": ["model.safetensors": "0f4b1e7c9b1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d"]]],
+            // The feature store manifest's EncoderRecord layout.
+            "encoders": [["role": "text", "kind": "bert", "path": tokenizer, "settings": ["max_length": "16", "model_id": "all-MiniLM-L6-v2"],
+                          "fileHashes": ["model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"]],
+                         ["role": "image", "kind": "efficientnet-lite0", "path": "/weights/efficientnet-lite0", "settings": [:],
+                          "fileHashes": ["model.safetensors": "0f4b1e7c9b1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d"]]],
             "seed": 3, "ablations": [], "hyperparameters": ["learning_rate": 0.001, "batch_size": 32],
             "created": "2026-11-23T20:00:00Z", "best_epoch": 4, "metrics": ["accuracy": 0.8], "temperature": 1.25,
         ]

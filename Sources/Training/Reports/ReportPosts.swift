@@ -4,8 +4,9 @@ import Foundation
 
 /// The raw text, tokens and image of the test posts the attention figures show. The
 /// feature store keeps no text, so the posts are reloaded from the dataset the store was
-/// extracted from (its manifest's dataset specifier, or one given explicitly) and
-/// tokenized with the text encoder's tokenizer named in `run.json`'s encoders.
+/// extracted from (its manifest's dataset specifier and load options, or a dataset given
+/// explicitly) and tokenized with the text encoder's tokenizer named in `run.json`'s
+/// encoders (the store manifest's `EncoderRecord`s: role, kind, path, fileHashes, settings).
 struct ReportPosts {
     struct Entry {
         var text: String
@@ -20,9 +21,14 @@ struct ReportPosts {
     init(sidecar: [String: Any], dataset explicit: DatasetSpecifier?, ids: Set<String>) {
         var specifier = explicit
         var manifest: [String: Any]?
+        var storeManifest: FeatureManifest?
         if let storePath = sidecar["feature_store"] as? String {
-            let manifestURL = URL(fileURLWithPath: storePath).appendingPathComponent("manifest.json")
-            manifest = try? ReportRunDirectory.readObject(manifestURL)
+            let storeURL = URL(fileURLWithPath: storePath)
+            manifest = try? ReportRunDirectory.readObject(storeURL.appendingPathComponent("manifest.json"))
+            storeManifest = try? FeatureManifest.read(from: storeURL)
+        }
+        if specifier == nil, let storeManifest {
+            specifier = try? DatasetSpecifier(parsing: storeManifest.dataset)
         }
         if specifier == nil, let manifest {
             specifier = Self.datasetSpecifier(in: manifest)
@@ -32,15 +38,21 @@ struct ReportPosts {
             return
         }
         let loaded: LoadedDataset
-        do { loaded = try DatasetLoader.load(specifier) } catch {
+        // The store's own load options (cleaning, label set, splits) give the text it encoded.
+        do { loaded = try DatasetLoader.load(specifier, options: storeManifest?.loadOptions ?? LoadOptions()) } catch {
             notes.append("The posts' text and images are not shown: loading \(specifier) failed: \(error)")
             return
         }
         let tokenizer = Self.tokenizer(sidecar: sidecar, manifest: manifest, notes: &notes)
         let maximumLength = Self.maximumTextLength(sidecar: sidecar, manifest: manifest) ?? 128
+        var storedImages: [String: String] = [:]
+        for record in storeManifest?.records ?? [] where ids.contains(record.id) {
+            if let image = record.image { storedImages[record.id] = image }
+        }
         for post in loaded.posts where ids.contains(post.id) {
             let tokens = tokenizer?.encode(post.text, maxLength: maximumLength).tokens
-            entries[post.id] = Entry(text: post.text, tokens: tokens, imagePath: post.image ?? post.imagePaths.first)
+            let image = storedImages[post.id] ?? post.image ?? post.imagePaths.first
+            entries[post.id] = Entry(text: post.text, tokens: tokens, imagePath: image)
         }
     }
 
@@ -59,8 +71,8 @@ struct ReportPosts {
         return nil
     }
 
-    /// The tokenizer of the first text encoder (kind containing "text", or a BERT-family
-    /// encoder) whose directory loads.
+    /// The tokenizer of the first text encoder (`role` — or, in older layouts, `kind` —
+    /// containing "text") whose `path` (or `directory`) loads.
     static func tokenizer(sidecar: [String: Any], manifest: [String: Any]?, notes: inout [String]) -> (any TextTokenizer)? {
         var candidates: [[String: Any]] = []
         for source in [sidecar["encoders"], manifest?["encoders"]] {
@@ -75,8 +87,8 @@ struct ReportPosts {
             }
         }
         for entry in candidates {
-            let kind = (entry["kind"] as? String ?? "").lowercased()
-            guard kind.contains("text"), let directory = entry["directory"] as? String else { continue }
+            let role = (entry["role"] as? String ?? entry["kind"] as? String ?? "").lowercased()
+            guard role.contains("text"), let directory = entry["path"] as? String ?? entry["directory"] as? String else { continue }
             if let tokenizer = try? TokenizerLoader.load(directory: URL(fileURLWithPath: directory)) { return tokenizer }
         }
         notes.append("Text tokens are not shown: no text encoder directory in run.json loads a tokenizer.")
@@ -92,7 +104,10 @@ struct ReportPosts {
 
     static func findInteger(named names: [String], in value: Any?) -> Int? {
         if let object = value as? [String: Any] {
-            for name in names { if let number = object[name] as? NSNumber { return number.intValue } }
+            for name in names {
+                if let number = object[name] as? NSNumber { return number.intValue }
+                if let text = object[name] as? String, let number = Int(text) { return number }
+            }
             for key in object.keys.sorted() { if let found = findInteger(named: names, in: object[key]) { return found } }
         }
         if let list = value as? [Any] {
