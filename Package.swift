@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "FusionModelsTests", dependencies: ["FusionModels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
     ],
     swiftLanguageModes: [.v5]
 )
