@@ -44,6 +44,7 @@ let allBenchmarks: [Benchmark] = [
     .fusionModels,
     .allReduce,
     .clipViT,
+    .extract,
     .swinTiny,
 ]
 
