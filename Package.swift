@@ -22,6 +22,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -45,7 +47,13 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Encoders", "Tensors"], swiftSettings: fastMath),
         .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
         .target(name: "Distributed", dependencies: ["CMPI", "Tensors"]),
-        .target(name: "Training", dependencies: ["FusionModels", "Datasets"], swiftSettings: fastMath),
+        .target(
+            name: "Training",
+            dependencies: [
+                "FusionModels", "Datasets",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: fastMath),
         .target(name: "Serving", dependencies: ["Training"]),
         .executableTarget(
             name: "mmfusion",

@@ -2,11 +2,12 @@
 /// probability p and the rest are scaled by 1/(1-p); in evaluation mode it is the identity.
 ///
 /// The layer owns a seeded generator, so a run is reproducible from its seed. Shapes: any.
-public final class Dropout: UnaryLayer {
+public final class Dropout: UnaryLayer, RandomizedModule {
     public var isTraining = true
     /// Probability of zeroing a scalar, in [0, 1).
     public let probability: Float
-    private var generator: RandomGenerator
+    /// The generator the masks are drawn from (saved in training checkpoints).
+    public var generator: RandomGenerator
 
     /// A dropout layer drawing its masks from a generator seeded with `seed`.
     public init(probability: Float, seed: UInt64) {

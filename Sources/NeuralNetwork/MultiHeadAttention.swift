@@ -11,7 +11,7 @@ import Foundation
 /// Shapes: query [B, Lq, E], key and value [B, Lk, E] → output [B, Lq, E].
 /// Keys: `in_proj_weight` [3E, E] (rows W_q, W_k, W_v), `in_proj_bias` [3E],
 /// `out_proj.weight` [E, E], `out_proj.bias` [E].
-public final class MultiHeadAttention: Module {
+public final class MultiHeadAttention: Module, RandomizedModule {
     public var isTraining = true
     /// E, the model width.
     public let embedDimension: Int
@@ -25,7 +25,8 @@ public final class MultiHeadAttention: Module {
     public let inProjectionBias: Tensor?
     /// The output projection, key `out_proj`.
     public let outProjection: Linear
-    private var generator: RandomGenerator
+    /// The generator attention-dropout masks are drawn from (saved in training checkpoints).
+    public var generator: RandomGenerator
 
     /// Size of one head, E/h.
     public var headDimension: Int { embedDimension / headCount }

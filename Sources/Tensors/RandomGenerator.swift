@@ -19,6 +19,17 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// A generator continuing from `stateWords` (as returned by `stateWords`), for
+    /// checkpoints that must resume the exact stream. Returns nil unless there are four
+    /// words, not all zero (xoshiro's one invalid state).
+    public init?(stateWords: [UInt64]) {
+        guard stateWords.count == 4, stateWords.contains(where: { $0 != 0 }) else { return nil }
+        s0 = stateWords[0]; s1 = stateWords[1]; s2 = stateWords[2]; s3 = stateWords[3]
+    }
+
+    /// The four 64-bit words of the generator's state; `init(stateWords:)` continues from them.
+    public var stateWords: [UInt64] { [s0, s1, s2, s3] }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
