@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one mmfusion benchmark and its reference back to back on this machine, so the two
 # figures in docs/performance.md come from the same run.
-#   bench/run.sh gemm|conv|attention|train-step|images|bert|resnet50|fusion-models|allreduce|clip-vit|swin-t [python]
+#   bench/run.sh gemm|conv|attention|train-step|train|images|bert|resnet50|fusion-models|allreduce|clip-vit|swin-t [python]
+#   (train: MODEL=<id> bench/run.sh train times one registry model, every model without it)
 # python: an interpreter with torch (default: $PYTHON, else python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ if [ "$what" = allreduce ]; then
   mpirun -np "$ranks" --oversubscribe /tmp/allreduce_reference
   exit 0
 fi
-"$bin" bench "$what"
+"$bin" bench "$what" ${MODEL:+--model "$MODEL"}
 echo "## reference"
 case "$what" in
   gemm) "$python" -c "
@@ -38,6 +39,7 @@ for n in (256, 512, 1024, 2048):
   conv) "$python" bench/conv_pytorch.py ;;
   attention) "$python" bench/attention_pytorch.py ;;
   train-step) "$python" bench/heads_pytorch.py ;;
+  train) "$python" bench/train_pytorch.py ${MODEL:+--model "$MODEL"} ;;
   images) "$python" bench/images_pytorch.py ;;
   bert) "$python" bench/bert_pytorch.py ;;
   fusion-models) "$python" bench/fusion_models_pytorch.py ;;

@@ -16,8 +16,8 @@ extension FeatureTable {
             features: selected, textPresent: rows.map { textPresent[$0] }, imagePresent: rows.map { imagePresent[$0] })
     }
 
-    /// The rows of `split` that carry a label.
-    func labelledRows(in split: SplitName) -> [Int] {
+    /// The rows of `split` that carry a label, in table order.
+    public func labelledRows(in split: SplitName) -> [Int] {
         indices(in: split).filter { labels[$0] != nil }
     }
 }

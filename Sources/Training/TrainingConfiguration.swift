@@ -172,10 +172,18 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         do {
             return try YAMLDecoder().decode(TrainingConfiguration.self, from: text)
         } catch let error as TrainingError {
-            throw TrainingError.invalidConfiguration("\(source): \(error.description.replacingOccurrences(of: "invalid training configuration: ", with: ""))")
+            throw Self.located(error, source: source)
+        } catch let DecodingError.dataCorrupted(context) where context.underlyingError is TrainingError {
+            throw Self.located(context.underlyingError as? TrainingError ?? .invalidConfiguration(""), source: source)
         } catch {
             throw TrainingError.invalidConfiguration("\(source): \(Self.describe(error))")
         }
+    }
+
+    /// `error` with `source` named in front of its message.
+    static func located(_ error: TrainingError, source: String) -> TrainingError {
+        guard case let .invalidConfiguration(message) = error else { return error }
+        return .invalidConfiguration("\(source): \(message)")
     }
 
     /// A configuration read from JSON (the run directory's `config.json`).

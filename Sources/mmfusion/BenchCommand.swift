@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads for BLAS and the element-wise kernels (default: all cores).") var threads: Int?
     @Option(help: "Timed repetitions after warm-up.") var repetitions = 10
     @Flag(help: "Print the figures as JSON.") var json = false
+    @Option(help: "The registry model of `bench train` (default: every model).") var model: String?
 
     func run() throws {
         guard let benchmark = allBenchmarks.first(where: { $0.name == what }) else {
@@ -21,7 +22,7 @@ struct BenchCommand: ParsableCommand {
         }
         let threadCount = threads ?? ProcessInfoCores.active
         Parallel.setThreadCount(threadCount)
-        let figures = try benchmark.run(BenchOptions(threads: threadCount, repetitions: repetitions))
+        let figures = try benchmark.run(BenchOptions(threads: threadCount, repetitions: repetitions, model: model))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

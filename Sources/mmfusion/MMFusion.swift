@@ -6,7 +6,10 @@ struct MMFusion: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mmfusion",
         abstract: "Train, evaluate, explain and serve image+text classifiers for social-media posts.",
-        subcommands: [EmbedCommand.self, ModelsCommand.self, DatasetsCommand.self, ExtractCommand.self, ReportCommand.self, BenchCommand.self]
+        subcommands: [
+            EmbedCommand.self, ModelsCommand.self, DatasetsCommand.self, ExtractCommand.self, TrainCommand.self,
+            EvaluateCommand.self, RunsCommand.self, ReportCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Runs the command with the exit codes of the command-line contract: 0 success,

@@ -1,4 +1,5 @@
 import Foundation
+import FusionModels
 import Testing
 @testable import Training
 

@@ -66,7 +66,9 @@ public final class AttentionFusionBaseline: FusionModel {
         let fused = norm(text + attended)
         var intermediates: [String: Tensor] = [:]
         if let weights { intermediates["attention"] = weights.detached() }
-        return ModelOutput(logits: classifier(dropout(fused.mean(axis: 1))), intermediates: intermediates)
+        let pooled = fused.mean(axis: 1)
+        intermediates["fused"] = pooled.detached()
+        return ModelOutput(logits: classifier(dropout(pooled)), intermediates: intermediates)
     }
 
     static let descriptor = ModelDescriptor(

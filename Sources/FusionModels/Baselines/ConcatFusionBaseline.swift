@@ -33,7 +33,8 @@ public final class ConcatFusionBaseline: FusionModel {
         let b = batch.batchSize
         let text = try batch.feature(FeatureName.textPooled, shape: [b, configuration.textHiddenSize])
         let image = try batch.feature(FeatureName.imagePooled, shape: [b, configuration.imageChannels])
-        return ModelOutput(logits: head(Tensor.concat([text, image], axis: 1)))
+        let (logits, hidden) = head.logitsAndHidden(Tensor.concat([text, image], axis: 1))
+        return ModelOutput(logits: logits, intermediates: ["fused": hidden.detached()])
     }
 
     static let descriptor = ModelDescriptor(

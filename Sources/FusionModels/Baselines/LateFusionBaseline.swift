@@ -35,14 +35,18 @@ public final class LateFusionBaseline: FusionModel {
 
     public func forward(_ batch: ModelInputs) throws -> ModelOutput {
         let b = batch.batchSize
-        let textLogits = textHead(try batch.feature(FeatureName.textPooled, shape: [b, configuration.textHiddenSize]))
-        let imageLogits = imageHead(try batch.feature(FeatureName.imagePooled, shape: [b, configuration.imageChannels]))
+        let (textLogits, textHidden) = textHead.logitsAndHidden(
+            try batch.feature(FeatureName.textPooled, shape: [b, configuration.textHiddenSize]))
+        let (imageLogits, imageHidden) = imageHead.logitsAndHidden(
+            try batch.feature(FeatureName.imagePooled, shape: [b, configuration.imageChannels]))
         let textMask = batch.textPresenceTensor.reshaped([b, 1])
         let imageMask = batch.imagePresenceTensor.reshaped([b, 1])
         let count = (textMask + imageMask).maximum(Tensor.ones([b, 1]))
         let logits = (textLogits * textMask + imageLogits * imageMask) / count
+        // The fused representation: both heads' hidden layers, each masked by its modality's presence.
+        let fused = Tensor.concat([textHidden * textMask, imageHidden * imageMask], axis: 1)
         return ModelOutput(logits: logits, intermediates: ["text_logits": textLogits.detached(),
-                                                           "image_logits": imageLogits.detached()])
+                                                           "image_logits": imageLogits.detached(), "fused": fused.detached()])
     }
 
     static let descriptor = ModelDescriptor(

@@ -22,7 +22,14 @@ final class MLPHead: Module {
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
-        classifier(hiddenDropout(hidden(inputDropout(input)).relu()))
+        logitsAndHidden(input).logits
+    }
+
+    /// The logits and the hidden representation ReLU(Dropout(x) W₁ + b₁) [B, hidden] the
+    /// classifier reads (before its dropout).
+    func logitsAndHidden(_ input: Tensor) -> (logits: Tensor, hidden: Tensor) {
+        let representation = hidden(inputDropout(input)).relu()
+        return (classifier(hiddenDropout(representation)), representation)
     }
 }
 

@@ -40,7 +40,8 @@ public final class UnimodalBaseline: FusionModel {
         let input = readsText
             ? try batch.feature(FeatureName.textPooled, shape: [batch.batchSize, configuration.textHiddenSize])
             : try batch.feature(FeatureName.imagePooled, shape: [batch.batchSize, configuration.imageChannels])
-        return ModelOutput(logits: head(input))
+        let (logits, hidden) = head.logitsAndHidden(input)
+        return ModelOutput(logits: logits, intermediates: ["fused": hidden.detached()])
     }
 
     static let textDescriptor = ModelDescriptor(

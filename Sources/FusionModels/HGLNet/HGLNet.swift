@@ -120,7 +120,7 @@ public final class HGLNet: FusionModel {
         guard let textAlignment else {
             // -T: the image stream alone.
             let pooled = (image ?? Tensor.zeros([b, c.textLength, c.modelDimension])).relu().mean(axis: 1)
-            return ModelOutput(logits: classifier(dropout(pooled)))
+            return ModelOutput(logits: classifier(dropout(pooled)), intermediates: ["fused": pooled.detached()])
         }
         let tokens = try batch.feature(FeatureName.textLayers, shape: [b, nil, c.textLength, c.textHiddenSize])
         let available = tokens.shape[1]
@@ -170,6 +170,7 @@ public final class HGLNet: FusionModel {
         }
         if !gateWeights.isEmpty { intermediates["gga.weights"] = Tensor.stack(gateWeights, axis: 1) }
         let features = Tensor.concat(pooled + fusedGlobals, axis: 1)                               // (17)
+        intermediates["fused"] = features.detached()
         return ModelOutput(logits: classifier(dropout(features)), intermediates: intermediates)
     }
 }

@@ -130,7 +130,7 @@ public final class MSCF: FusionModel {
         let fused = encode(Tensor.concat([text] + guided + [image], axis: 1), with: encoder)   // (12)
         let pooled = fused.max(alongAxis: 1)                                                // (14)
         let logits = classifier(dropout(pooled))                                            // (15)
-        guard useMLM, isTraining, let mlmHead else { return ModelOutput(logits: logits) }
+        guard useMLM, isTraining, let mlmHead else { return ModelOutput(logits: logits, intermediates: ["fused": pooled.detached()]) }
 
         // Global feature fusion: the image-guided MLM loss (17-25).
         let idTensor = try batch.feature(FeatureName.textTokenIds, shape: [b, n])
@@ -149,7 +149,7 @@ public final class MSCF: FusionModel {
         var selectedMask = [Float](repeating: 0, count: b * n)
         for (sample, positions) in selected.enumerated() { for p in positions { selectedMask[sample * n + p] = 1 } }
         let intermediates = ["mlm.similarity": similarity.softmax(axis: 1),                   // (18)
-                             "mlm.selected": Tensor(shape: [b, n], scalars: selectedMask)]
+                             "mlm.selected": Tensor(shape: [b, n], scalars: selectedMask), "fused": pooled.detached()]
         let flatSelected = selected.enumerated().flatMap { sample, positions in positions.map { sample * n + $0 } }
         guard !flatSelected.isEmpty else { return ModelOutput(logits: logits, intermediates: intermediates) }
         let maskedText: Tensor

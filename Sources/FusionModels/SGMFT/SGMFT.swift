@@ -156,6 +156,7 @@ public final class SGMFT: FusionModel {
         } else {
             fused = textStream.mean(axis: 1) + imageStream.mean(axis: 1)
         }
+        intermediates["fused"] = fused.detached()
         for (index, layer) in classifier.modules.enumerated() {                                    // (18)
             fused = layer(fused)
             if index < classifier.count - 1 { fused = dropout(fused.relu()) }

@@ -18,6 +18,8 @@ struct BenchOptions {
     var threads: Int
     /// Timed repetitions (after warm-up).
     var repetitions: Int
+    /// The registry model a model benchmark measures (nil: every model).
+    var model: String? = nil
 }
 
 /// A throughput measurement selectable as `mmfusion bench <name>`.
@@ -37,6 +39,7 @@ let allBenchmarks: [Benchmark] = [
     .attention,
     .conv,
     .trainStep,
+    .train,
     .images,
     .elementwise,
     .bert,
