@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The seed.") var seed: UInt64?
     @Option(help: "Comma-separated seeds: one run per seed under <out>/seed-N/.") var seeds: String?
     @Option(name: .customLong("ablate"), help: "An ablation switch of the model (repeatable).") var ablations: [String] = []
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "A model configuration key (repeatable), e.g. --set text_hidden_size=384; the value is read as JSON, else as text.",
+        valueName: "key=value")) var modelSettings: [String] = []
     @Flag(help: "Continue the run(s) in --out from the last finished epoch.") var resume = false
     @Option(help: "The run directory to write.") var out: String
     @Option(help: "The workspace whose experiment store records the run (default: ./.mmfusion).") var workspace: String?
@@ -67,6 +70,13 @@ struct TrainCommand: ParsableCommand {
         if let model { result.model = model }
         if let preset { result.preset = preset }
         if !ablations.isEmpty { result.ablations = ablations }
+        for setting in modelSettings {
+            guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+                throw ValidationError("--set needs key=value (got '\(setting)')")
+            }
+            let key = String(setting[..<equals]), text = String(setting[setting.index(after: equals)...])
+            result.modelConfiguration[key] = (try? JSONValue.parse(Data(text.utf8))) ?? .string(text)
+        }
         if let epochs { result.epochs = epochs }
         if let batchSize { result.batchSize = batchSize }
         if let lr { result.learningRate = lr }
