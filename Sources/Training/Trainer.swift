@@ -56,11 +56,17 @@ public final class Trainer {
     /// `table`, whose label names give the class count.
     /// - Throws: `TrainingError` for a bad configuration or a table without labelled
     ///   training rows; `FusionModelError` for an unknown model or a missing feature.
-    public init(configuration: TrainingConfiguration, table: FeatureTable) throws {
+    public convenience init(configuration: TrainingConfiguration, table: FeatureTable) throws {
         guard table.labelNames.count >= 2 else {
             throw TrainingError.invalidInput("the features have \(table.labelNames.count) label(s) \(table.labelNames); training needs at least two classes")
         }
-        let model = try configuration.makeModel(classes: table.labelNames.count)
+        try self.init(configuration: configuration, table: table,
+                      model: try configuration.makeModel(classes: table.labelNames.count))
+    }
+
+    /// A trainer of an already built `model` (which must be what `configuration` builds
+    /// for `run.json` to rebuild it).
+    init(configuration: TrainingConfiguration, table: FeatureTable, model: any FusionModel) throws {
         let resolved = try configuration.resolved(with: TrainingConfiguration.hyperparameters(of: model))
         for name in model.requirements.featureNames where table.features[name] == nil {
             throw FusionModelError.missingFeature(name: name, available: table.features.keys.sorted())
