@@ -2,7 +2,8 @@ import Foundation
 import FusionModels
 import NeuralNetwork
 
-// `mmfusion bench train [--model <id>]`: training samples/s of a registry model on random
+// `mmfusion bench train [--model <id>]`: training samples/s of a registry model (default:
+// every model but BMLHF and INFIG, which `bench fusion-models` times) on random
 // features of the shapes it reads, with its Weibo preset where it has one (else its first
 // preset, else its defaults), batch 128, AdamW, cross-entropy + its auxiliary losses.
 // bench/train_pytorch.py times the same heads in PyTorch (bench/run.sh train).
@@ -10,7 +11,7 @@ import NeuralNetwork
 extension Benchmark {
     static let train = Benchmark(
         name: "train",
-        summary: "training samples/s of each registry model (or --model) on random features, batch 128",
+        summary: "training samples/s of each registry model but bmlhf/infig (or --model) on random features, batch 128",
         run: runTrainBenchmark)
 }
 
@@ -47,7 +48,8 @@ func benchmarkFeatureShapes(_ model: any FusionModel) throws -> [String: [Int]] 
 }
 
 private func runTrainBenchmark(options: BenchOptions) throws -> [BenchFigure] {
-    let ids = options.model.map { [$0] } ?? ModelRegistry.ids
+    // BMLHF and INFIG read encoder-specific feature layouts; `bench fusion-models` times them.
+    let ids = options.model.map { [$0] } ?? ModelRegistry.ids.filter { !["bmlhf", "infig"].contains($0) }
     let batch = 128
     var figures: [BenchFigure] = []
     for id in ids {
