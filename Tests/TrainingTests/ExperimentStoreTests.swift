@@ -88,11 +88,15 @@ import Testing
         #expect(runs[1].metrics == StoredRun.metricValues(sidecar.metrics))
         let store = try ExperimentStore(url: root.appendingPathComponent("store/mmfusion.sqlite"))
         try store.record(RunDirectory(url: root.appendingPathComponent("seed-1")),
-                         environment: RunEnvironment.current(encoders: .object(["text": .object(["weights_sha256": .string("ff")])])))
+                         environment: RunEnvironment.current(encoders: .array([
+                            .object(["kind": .string("bert"), "weights_sha256": .string("ff")]),
+                            .object(["fileHashes": .object(["model.safetensors": .string("ee")]), "kind": .string("vision")]),
+                         ])))
         let recorded = try store.runs()
         #expect(recorded == [runs[0]])
         #expect(try store.history(directory: runs[0].directory).count == 2)
-        #expect(try store.environment(directory: runs[0].directory)?.weightHashes == ["text.weights_sha256": "ff"])
+        #expect(try store.environment(directory: runs[0].directory)?.weightHashes
+            == ["[0].weights_sha256": "ff", "[1].fileHashes.model.safetensors": "ee"])
         #expect(throws: TrainingError.self) { try StoredRun.runs(at: root.appendingPathComponent("store")) }
     }
 }

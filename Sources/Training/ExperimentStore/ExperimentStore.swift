@@ -22,7 +22,8 @@ public struct RunEnvironment: Equatable, Sendable {
     }
 
     /// This process's environment, with the weight hashes found in `encoders` (every
-    /// string value under a key containing `sha256`, keyed by its path in the JSON).
+    /// string value under a key containing `sha256` or `hash`, such as the feature store
+    /// manifest's `fileHashes`, keyed by its path in the JSON).
     public static func current(encoders: JSONValue) -> RunEnvironment {
         var system = utsname()
         uname(&system)
@@ -30,24 +31,27 @@ public struct RunEnvironment: Equatable, Sendable {
             withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
         var hashes: [String: String] = [:]
-        func collect(_ value: JSONValue, path: String) {
+        func collect(_ value: JSONValue, path: String, underHashKey: Bool) {
             switch value {
             case let .object(object):
                 for (key, inner) in object {
                     let innerPath = path.isEmpty ? key : path + "." + key
-                    if case let .string(hash) = inner, key.lowercased().contains("sha256") {
+                    let hashKey = underHashKey || key.lowercased().contains("sha256") || key.lowercased().contains("hash")
+                    if case let .string(hash) = inner, hashKey {
                         hashes[innerPath] = hash
                     } else {
-                        collect(inner, path: innerPath)
+                        collect(inner, path: innerPath, underHashKey: hashKey)
                     }
                 }
             case let .array(array):
-                for (index, inner) in array.enumerated() { collect(inner, path: "\(path)[\(index)]") }
+                for (index, inner) in array.enumerated() {
+                    collect(inner, path: "\(path)[\(index)]", underHashKey: underHashKey)
+                }
             default:
                 break
             }
         }
-        collect(encoders, path: "")
+        collect(encoders, path: "", underHashKey: false)
         return RunEnvironment(
             machine: "\(ProcessInfo.processInfo.hostName) \(text(system.machine))",
             operatingSystem: ProcessInfo.processInfo.operatingSystemVersionString,
