@@ -7,7 +7,7 @@ struct MMFusion: ParsableCommand {
         commandName: "mmfusion",
         abstract: "Train, evaluate, explain and serve image+text classifiers for social-media posts.",
         subcommands: [
-            EmbedCommand.self, ModelsCommand.self, DatasetsCommand.self, ExtractCommand.self, TrainCommand.self,
+            DemoCommand.self, EmbedCommand.self, ModelsCommand.self, DatasetsCommand.self, ExtractCommand.self, TrainCommand.self,
             EvaluateCommand.self, RunsCommand.self, ReportCommand.self, BenchCommand.self,
         ]
     )
