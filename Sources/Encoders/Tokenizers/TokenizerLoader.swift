@@ -3,7 +3,8 @@ import Foundation
 /// Picks and loads the tokenizer of a Hugging Face model directory.
 public enum TokenizerLoader {
     /// Loads `directory`'s tokenizer:
-    /// - `tokenizer.json` with model type `WordPiece` → `WordPieceTokenizer`, `BPE` → `BytePairTokenizer`;
+    /// - `tokenizer.json` with model type `WordPiece` → `WordPieceTokenizer`, `BPE` → `BytePairTokenizer`,
+    ///   `Unigram` → `UnigramTokenizer` (DeBERTa-v3 and other SentencePiece models);
     /// - otherwise `vocab.txt` → `WordPieceTokenizer`;
     /// - otherwise `vocab.json` + `merges.txt` → `BytePairTokenizer`, the flavour taken from
     ///   `tokenizer_config.json`'s `tokenizer_class` or `config.json`'s `model_type`
@@ -16,6 +17,7 @@ public enum TokenizerLoader {
             switch type {
             case "WordPiece": return try WordPieceTokenizer(tokenizerJSON: json)
             case "BPE": return try BytePairTokenizer(tokenizerJSON: json)
+            case "Unigram": return try UnigramTokenizer(tokenizerJSON: json)
             default: throw TokenizerError.unsupported(path: json.path, component: "model type \(type)")
             }
         }

@@ -24,6 +24,12 @@ struct VocabularyTrie: Sendable {
         entryIds[Int(node)] = Int32(id)
     }
 
+    @inline(__always)
+    func child(of node: Int32, _ scalar: Unicode.Scalar) -> Int32? { edges[UInt64(node) << 21 | UInt64(scalar.value)] }
+
+    @inline(__always)
+    func entryId(_ node: Int32) -> Int? { entryIds[Int(node)] >= 0 ? Int(entryIds[Int(node)]) : nil }
+
     /// The end index and id of the longest entry equal to `scalars[start..<end]` for some `end`.
     @inline(__always)
     func longestMatch(in scalars: ArraySlice<Unicode.Scalar>, from start: Int) -> (end: Int, id: Int)? {
@@ -38,5 +44,22 @@ struct VocabularyTrie: Sendable {
             if id >= 0 { best = (index, Int(id)) }
         }
         return best
+    }
+}
+
+extension VocabularyTrie {
+    /// Every entry that starts at `start` (common-prefix search), shortest first, as
+    /// (end index, id): the candidate pieces of SentencePiece's unigram lattice.
+    func allMatches(in scalars: [Unicode.Scalar], from start: Int) -> [(end: Int, id: Int)] {
+        var node: Int32 = 0
+        var result: [(end: Int, id: Int)] = []
+        var index = start
+        while index < scalars.count {
+            guard let child = child(of: node, scalars[index]) else { break }
+            node = child
+            index += 1
+            if let id = entryId(node) { result.append((index, id)) }
+        }
+        return result
     }
 }
