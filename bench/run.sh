@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one mmfusion benchmark and its reference back to back on this machine, so the two
 # figures in docs/performance.md come from the same run.
-#   bench/run.sh gemm|conv|attention|train-step|train|images|bert|resnet50|fusion-models|allreduce|clip-vit|swin-t [python]
+#   bench/run.sh gemm|conv|attention|train-step|train|images|bert|resnet50|fusion-models|allreduce|clip-vit|swin-t|deberta [python]
 #   (train: MODEL=<id> bench/run.sh train times one registry model, every model without it)
 # python: an interpreter with torch (default: $PYTHON, else python3).
 set -euo pipefail
@@ -46,5 +46,6 @@ for n in (256, 512, 1024, 2048):
   resnet50) "$python" bench/resnet50_pytorch.py ;;
   clip-vit) "$python" bench/clip_vit_pytorch.py ;;
   swin-t) "$python" bench/swin_pytorch.py ;;
+  deberta) "$python" bench/deberta_pytorch.py ;;
   *) echo "no reference script for $what" >&2; exit 2 ;;
 esac

@@ -49,6 +49,7 @@ let allBenchmarks: [Benchmark] = [
     .clipViT,
     .extract,
     .swinTiny,
+    .deberta,
 ]
 
 /// Median wall-clock seconds of `body` over `repetitions` runs after one warm-up run.
