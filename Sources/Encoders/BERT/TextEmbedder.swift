@@ -1,7 +1,7 @@
 import Foundation
 import Tensors
 
-/// Sentence embeddings from a BERT-family encoder: tokenise, run the encoder in
+/// Sentence embeddings from a BERT-family or DeBERTa encoder (any `TextEncoder`): tokenise, run the encoder in
 /// batches without the autodiff graph, pool one hidden state and optionally
 /// L2-normalise (sentence-transformers' Transformer → Pooling → Normalize chain).
 ///
@@ -38,7 +38,7 @@ public struct TextEmbedder {
     }
 
     /// The encoder (in evaluation mode).
-    public let model: BertModel
+    public let model: any TextEncoder
     /// The tokenizer matching the encoder's vocabulary.
     public let tokenizer: any TextTokenizer
     /// The longest encoding used when the options give none.
@@ -46,23 +46,31 @@ public struct TextEmbedder {
 
     /// An embedder over `model` and `tokenizer`; puts the model in evaluation mode.
     /// `defaultMaxLength` defaults to the model's position limit.
-    public init(model: BertModel, tokenizer: any TextTokenizer, defaultMaxLength: Int? = nil) {
+    public init(model: any TextEncoder, tokenizer: any TextTokenizer, defaultMaxLength: Int? = nil) {
         model.eval()
         self.model = model
         self.tokenizer = tokenizer
-        self.defaultMaxLength = Swift.min(defaultMaxLength ?? model.config.maximumSequenceLength,
-                                          model.config.maximumSequenceLength)
+        self.defaultMaxLength = Swift.min(defaultMaxLength ?? model.maximumSequenceLength, model.maximumSequenceLength)
     }
 
     /// Loads the encoder and its tokenizer (WordPiece for BERT, byte-level BPE for the
-    /// RoBERTa family) from a Hugging Face model directory. A sentence-transformers folder's
+    /// RoBERTa family, SentencePiece unigram from `tokenizer.json` for DeBERTa-v3) from a
+    /// Hugging Face model directory. A sentence-transformers folder's
     /// `sentence_bert_config.json` sets `defaultMaxLength` (its `max_seq_length`).
     /// - Throws: the loading errors of `BertModel(directory:)` and the tokenizers.
     public init(directory: HuggingFaceDirectory) throws {
-        let model = try BertModel(directory: directory)
-        let tokenizer: any TextTokenizer = model.config.usesPaddingOffsetPositions
-            ? try BytePairTokenizer(directory: directory.url, flavour: .roberta)
-            : try WordPieceTokenizer(directory: directory.url)
+        let model: any TextEncoder
+        let tokenizer: any TextTokenizer
+        if try TextEncoders.isDeberta(directory) {
+            model = try DebertaV2Model(directory: directory)
+            tokenizer = try TokenizerLoader.load(directory: directory.url)
+        } else {
+            let bert = try BertModel(directory: directory)
+            model = bert
+            tokenizer = bert.config.usesPaddingOffsetPositions
+                ? try BytePairTokenizer(directory: directory.url, flavour: .roberta)
+                : try WordPieceTokenizer(directory: directory.url)
+        }
         var maxLength: Int?
         if directory.contains("sentence_bert_config.json") {
             maxLength = try directory.decodeJSON(SentenceTransformerSettings.self, file: "sentence_bert_config.json").maxSequenceLength
@@ -82,13 +90,13 @@ public struct TextEmbedder {
     ///   or when the tokenizer produces ids the model cannot embed.
     public func embed(_ texts: [String], options: Options = Options(),
                       progress: ((Int) -> Void)? = nil) throws -> Tensor {
-        let h = model.config.hiddenSize
-        let layer = options.layer ?? model.config.layerCount
-        guard (0...model.config.layerCount).contains(layer) else {
-            throw BertError.invalidInput("layer \(layer) outside 0...\(model.config.layerCount) (0 is the embeddings' output)")
+        let h = model.hiddenSize
+        let layer = options.layer ?? model.layerCount
+        guard (0...model.layerCount).contains(layer) else {
+            throw BertError.invalidInput("layer \(layer) outside 0...\(model.layerCount) (0 is the embeddings' output)")
         }
         guard options.batchSize > 0 else { throw BertError.invalidInput("batch size \(options.batchSize) must be positive") }
-        let limit = model.config.maximumSequenceLength
+        let limit = model.maximumSequenceLength
         let maxLength = options.maxLength ?? defaultMaxLength
         guard maxLength >= 2 && maxLength <= limit else {
             throw BertError.invalidInput("maximum length \(maxLength) outside 2...\(limit) for this model")
@@ -107,7 +115,7 @@ public struct TextEmbedder {
                     let padded = encodings[index].padded(to: length, padId: tokenizer.padId, padToken: tokenizer.padToken)
                     ids += padded.ids
                     mask += padded.attentionMask
-                    types += padded.tokenTypeIds.map { Swift.min($0, model.config.typeVocabularySize - 1) }
+                    types += padded.tokenTypeIds.map { Swift.max(0, Swift.min($0, model.typeVocabularySize - 1)) }
                 }
                 let output = try model(ids: ids, batch: members.count, length: length, attentionMask: mask, tokenTypeIds: types)
                 var pooled = options.pooling(output.hiddenStates[layer], attentionMask: mask)

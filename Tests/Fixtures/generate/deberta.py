@@ -126,8 +126,35 @@ def tokenizer():
     shared.write_json(os.path.join(shared.ROOT, "expected_deberta.json"), shared.encode_all(reference, 64))
 
 
+EMBED_TEXTS = ["Hello, world! This is a simple sentence.", "", "Breaking news: 3.14159 of people   paid $19.99",
+               "short", "A much longer line of text that runs past the log bucket border of the tiny model, twice."]
+
+
+def embedder_reference():
+    """tiny-deberta-v3-embed/: a v3-layout model over the unigram vocabulary plus its tokenizer files;
+    embed.safetensors: mean-pooled last layer and [CLS] of layer 1 for EMBED_TEXTS."""
+    folder = OUT / "tiny-deberta-v3-embed"
+    tokenizer = DebertaV2Tokenizer.from_pretrained(HERE.parent / "tokenizers" / "deberta")
+    torch.manual_seed(5)
+    model = DebertaV2Model(DebertaV2Config(**dict(V3, vocab_size=len(tokenizer)))).eval()
+    randomize_norms(model, 105)
+    model.save_pretrained(folder)
+    tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"), pretty=False)
+    batch = tokenizer(EMBED_TEXTS, padding="longest", return_tensors="pt")
+    with torch.no_grad():
+        out = model.double()(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                             output_hidden_states=True)
+    mask = batch["attention_mask"].double().unsqueeze(-1)
+    mean = (out.hidden_states[-1] * mask).sum(1) / mask.sum(1)
+    save_file({"mean_last": mean.float().contiguous(), "cls_layer1": out.hidden_states[1][:, 0].float().contiguous()},
+              str(OUT / "embed.safetensors"))
+    with open(OUT / "embed_texts.txt", "w", encoding="utf-8") as f:
+        f.write("".join(text + "\n" for text in EMBED_TEXTS))
+
+
 if __name__ == "__main__":
     reference("tiny-deberta-v3", V3, 0, [20, 13, 5], 20)
     reference("tiny-deberta-v2", V2, 1, [11, 7, 3], 11)
     buckets()
     tokenizer()
+    embedder_reference()
