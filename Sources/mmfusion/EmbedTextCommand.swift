@@ -3,13 +3,13 @@ import Encoders
 import Foundation
 import Tensors
 
-/// `mmfusion embed text`: one vector per input line from a BERT-family encoder, or from
+/// `mmfusion embed text`: one vector per input line from a BERT-family or DeBERTa encoder, or from
 /// the text tower of a CLIP / Chinese-CLIP model (`--clip`), written as the tensor
 /// "embeddings" [N, H] of a safetensors file.
 struct EmbedTextCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text",
-        abstract: "Embed each line of a text file with a BERT-family encoder or a CLIP text tower.",
+        abstract: "Embed each line of a text file with a BERT-family or DeBERTa encoder or a CLIP text tower.",
         discussion: "Writes the tensor \"embeddings\" [lines, hidden size] to --out. Empty lines are embedded too "
             + "(as [CLS] [SEP]); invalid UTF-8 is replaced by U+FFFD. With --clip <folder> the vectors are CLIP's "
             + "(or Chinese-CLIP's) projected text embeddings [lines, P] in the joint image-text space, texts cut "
@@ -17,7 +17,7 @@ struct EmbedTextCommand: ParsableCommand {
             + "`embed image --output clip --normalize` rows is the cosine similarity."
     )
 
-    @Option(help: "Hugging Face model directory (config.json, model.safetensors, tokenizer files).") var model: String?
+    @Option(help: "Hugging Face model directory (config.json, model.safetensors, tokenizer files); BERT, RoBERTa or DeBERTa-v2/v3 (model_type deberta-v2, tokenizer.json).") var model: String?
     @Option(help: "CLIP or Chinese-CLIP model folder, instead of --model.") var clip: String?
     @Option(help: "Text file, one text a line (UTF-8).") var input: String
     @Option(help: "Output safetensors file.") var out: String
