@@ -67,7 +67,7 @@ public protocol ImageFeatureEncoder: AnyObject {
     var outputShapes: (grid: [Int], pooled: [Int], logits: [Int]?) { get }
 }
 
-/// `TextFeatureEncoder` over a Hugging Face BERT/RoBERTa/MiniLM directory.
+/// `TextFeatureEncoder` over a Hugging Face BERT/RoBERTa/MiniLM or DeBERTa-v2/v3 directory.
 public final class BertFeatureEncoder: TextFeatureEncoder {
     public let record: EncoderRecord
     public let sequenceLength: Int
@@ -77,18 +77,20 @@ public final class BertFeatureEncoder: TextFeatureEncoder {
     /// `maxLength` tokens (capped by the model's position limit).
     public init(directory: URL, maxLength: Int) throws {
         embedder = try TextEmbedder(directory: try HuggingFaceDirectory(directory))
-        sequenceLength = min(maxLength, embedder.model.config.maximumSequenceLength)
-        let config = embedder.model.config
+        let model = embedder.model
+        sequenceLength = min(maxLength, model.maximumSequenceLength)
+        let bert = model as? BertModel
+        let kind = bert.map { $0.config.usesPaddingOffsetPositions ? "roberta" : "bert" } ?? "deberta"
         record = EncoderRecord(
-            role: "text", kind: config.usesPaddingOffsetPositions ? "roberta" : "bert", path: directory.path,
+            role: "text", kind: kind, path: directory.path,
             fileHashes: try FeatureEncoderFiles.hashes(in: directory),
             settings: ["max_length": String(sequenceLength),
-                       "pooled": embedder.model.pooler == nil ? "mean" : "pooler",
-                       "layers": String(config.layerCount), "hidden_size": String(config.hiddenSize)])
+                       "pooled": bert?.pooler == nil ? "mean" : "pooler",
+                       "layers": String(model.layerCount), "hidden_size": String(model.hiddenSize)])
     }
 
-    public var hiddenSize: Int { embedder.model.config.hiddenSize }
-    public var layerCount: Int { embedder.model.config.layerCount }
+    public var hiddenSize: Int { embedder.model.hiddenSize }
+    public var layerCount: Int { embedder.model.layerCount }
 
     public func encode(_ texts: [String]) throws -> (hiddenStates: [Tensor], pooled: Tensor, tokenIds: [[Int]]) {
         let model = embedder.model, tokenizer = embedder.tokenizer
@@ -99,7 +101,7 @@ public final class BertFeatureEncoder: TextFeatureEncoder {
                 .padded(to: sequenceLength, padId: tokenizer.padId, padToken: tokenizer.padToken)
             ids += padded.ids
             mask += padded.attentionMask
-            types += padded.tokenTypeIds.map { min($0, model.config.typeVocabularySize - 1) }
+            types += padded.tokenTypeIds.map { max(0, min($0, model.typeVocabularySize - 1)) }
             tokenIds.append(padded.ids)
         }
         let output = try withoutGradients {
