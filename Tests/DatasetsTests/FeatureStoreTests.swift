@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Encoders
 import Tensors
 @testable import Datasets
 
@@ -112,6 +113,39 @@ struct FeatureStoreTests {
             let worst = zip(row, one).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 1
             #expect(one.count == row.count && worst < 2e-3, "\(name): \(worst)")
         }
+    }
+
+    @Test("text.token_ids are stored as F32 and read back as the tokenizer's exact ids, stored and live")
+    func tokenIdsExact() throws {
+        let root = try StoreFixtures.dirtyDataset()
+        let out = try StoreFixtures.scratch("ids")
+        defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: out) }
+        let options = LoadOptions(missingImage: .textOnly)
+        let dataset = try DatasetLoader.load(DatasetSpecifier(format: .jsonl, path: root.appendingPathComponent("posts.jsonl")), options: options)
+        let spec = FeatureSpec(textLayerCount: 0, textClassTokens: false, textPooled: false, textTokenIds: true,
+                               imageGrid: false, imagePooled: false)
+        let extractor = try StoreFixtures.extractor(spec: spec)
+        let store = try FeatureStore.extract(dataset: dataset, specifier: "jsonl:\(root.path)", options: options,
+                                             extractor: extractor, into: out, batchSize: 4, shardSize: 4)
+        let file = try SafetensorsFile(contentsOf: out.appendingPathComponent(try #require(store.manifest.shards.first).file))
+        #expect(file.dtype(of: "text.token_ids") == .f32)
+        let table = try store.table()
+        let stored = try #require(table.features["text.token_ids"])
+        #expect(stored.shape == [table.count, 16])
+        let tokenizer = try TextEmbedder(directory: try HuggingFaceDirectory(StoreFixtures.miniLM)).tokenizer
+        let posts = Dictionary(uniqueKeysWithValues: dataset.posts.map { ($0.id, $0) })
+        var expected: [Float] = []
+        for id in table.ids {
+            let encoding = tokenizer.encode(posts[id]?.text ?? "", maxLength: 16)
+                .padded(to: 16, padId: tokenizer.padId, padToken: tokenizer.padToken)
+            expected += encoding.ids.map(Float.init)
+        }
+        #expect(stored.scalars == expected)
+        // The ids include values that Float16 would have changed, so the check has teeth.
+        let halved = stored.float16Bits().withUnsafeBufferPointer { Tensor(shape: stored.shape, float16Bits: $0) }.scalars
+        #expect(zip(halved, expected).contains { $0 != $1 })
+        let live = try extractor.features(for: dataset.posts, labelNames: dataset.labelNames, batchSize: 4).table
+        #expect(live.features["text.token_ids"]?.scalars == stored.scalars)
     }
 
     @Test("drop policy skips unusable images with reasons; the counts add up")

@@ -276,8 +276,9 @@ public final class FeatureExtractor {
             }
             features["clip.image"] = Tensor(shape: [count, size], scalars: scalars)
         }
-        // What the store keeps: every value rounded to Float16.
-        for (name, tensor) in features {
+        // What the store keeps: every value rounded to Float16, except the token ids, which
+        // stay exact (Float16 holds integers exactly only up to 2048; ids past 65504 overflow).
+        for (name, tensor) in features where name != FeatureStore.exactFeature {
             features[name] = tensor.float16Bits().withUnsafeBufferPointer { Tensor(shape: tensor.shape, float16Bits: $0) }
         }
         return FeatureTable(

@@ -59,7 +59,7 @@ public struct FeatureManifest: Codable, Equatable, Sendable {
     public var spec: FeatureSpec
     /// Per-post shape of each stored tensor, by feature name.
     public var featureShapes: [String: [Int]]
-    /// Storage type of the feature tensors.
+    /// Storage type of the feature tensors; `text.token_ids` is always `F32` (exact ids).
     public var dtype = "F16"
     /// Posts per shard (the last may hold fewer; drops make shards smaller).
     public var shardSize: Int

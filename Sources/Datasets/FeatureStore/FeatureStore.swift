@@ -24,6 +24,10 @@ public struct FeatureStore {
     /// The feature names the store holds.
     public var featureNames: [String] { manifest.spec.featureNames }
 
+    /// The one feature stored as `F32` instead of `F16`: `text.token_ids`, whose vocabulary
+    /// ids must survive exactly (Float16 rounds integers above 2048 and overflows past 65504).
+    public static let exactFeature = "text.token_ids"
+
     /// Every stored post as one table (Float32), in manifest order; `features` limits the
     /// tensors read (nil: all).
     /// - Throws: `FeatureStoreError.unknownFeature`, `.missingFile` for an absent shard, or
@@ -133,7 +137,8 @@ public struct FeatureStore {
             }
             // Written under a temporary name and renamed when complete (Safetensors.write).
             try Safetensors.write(tensors, to: url, metadata: ["shard": String(index), "rows": String(result.table.count)],
-                                  dtype: .f16)
+                                  dtype: .f16,
+                                  dtypeOverrides: tensors[exactFeature] == nil ? [:] : [exactFeature: .f32])
             manifest.records += result.records.enumerated().map { row, record in
                 var placed = record
                 placed.shard = index
