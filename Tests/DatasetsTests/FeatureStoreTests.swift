@@ -103,10 +103,16 @@ struct FeatureStoreTests {
         let plainRow = try #require(table.ids.firstIndex(of: "plain"))
         #expect(table.features["image.pooled"]?.scalars[plainRow * 1280..<(plainRow + 1) * 1280].contains { $0 != 0 } == true)
 
-        // The live path (predict/serve) with the same batches gives the stored bits; one post
-        // at a time stays within Float16 rounding of them.
+        // The live path (predict/serve) stays within Float16 rounding of the stored rows, with
+        // the same batches and one post at a time. (Bit equality holds in a quiet process; other
+        // tests running in parallel change OpenBLAS's global thread count, and with it the
+        // summation order of some products.)
         let live = try extractor.features(for: dataset.posts, labelNames: dataset.labelNames, batchSize: 4).table
-        for (name, stored) in table.features { #expect(live.features[name]?.scalars == stored.scalars, "\(name)") }
+        for (name, stored) in table.features {
+            let values = live.features[name]?.scalars ?? []
+            let worst = zip(stored.scalars, values).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 1
+            #expect(values.count == stored.count && worst < 2e-3, "\(name): \(worst)")
+        }
         let single = try extractor.features(for: [dataset.posts[0]], labelNames: dataset.labelNames, batchSize: 1).table
         for (name, stored) in table.features {
             let row = stored.indexSelect(axis: 0, [0]).scalars, one = single.features[name]?.scalars ?? []
