@@ -43,9 +43,9 @@ struct MicroBatchingTests {
             for (a, b) in zip(got, want) { #expect(abs(a - b) < 1e-4) }
         }
         let exposition = server.metrics.exposition()
-        #expect(exposition.contains("mmfusion_http_requests_total{route=\"/v1/predict\",status=\"200\"} 8"))
-        #expect(exposition.contains("mmfusion_batch_size_count \(sizes.count)"))
-        #expect(exposition.contains("mmfusion_batch_size_sum 8"))
+        #expect(ServingFixtures.metric(exposition, "mmfusion_http_requests_total{route=\"/v1/predict\",status=\"200\"}") == 8)
+        #expect(ServingFixtures.metric(exposition, "mmfusion_batch_size_count") == Double(sizes.count))
+        #expect(ServingFixtures.metric(exposition, "mmfusion_batch_size_sum") == 8)
     }
 
     @Test("a full queue answers 503 queue_full with Retry-After; queued requests still finish")
@@ -75,9 +75,9 @@ struct MicroBatchingTests {
                 }
                 try await client.execute(uri: "/metrics", method: .get) { response in
                     let text = String(buffer: response.body)
-                    #expect(text.contains("mmfusion_queue_depth 2"))
-                    #expect(text.contains("mmfusion_queue_rejections_total 1"))
-                    #expect(text.contains("mmfusion_http_requests_total{route=\"/v1/predict\",status=\"503\"} 1"))
+                    #expect(ServingFixtures.metric(text, "mmfusion_queue_depth") == 2)
+                    #expect(ServingFixtures.metric(text, "mmfusion_queue_rejections_total") == 1)
+                    #expect(ServingFixtures.metric(text, "mmfusion_http_requests_total{route=\"/v1/predict\",status=\"503\"}") == 1)
                 }
                 for _ in 0..<3 { blocking.release.signal() }
                 var statuses: [HTTPResponse.Status] = []

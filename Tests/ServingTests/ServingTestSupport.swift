@@ -57,6 +57,14 @@ enum ServingFixtures {
         ((prediction["probabilities"] as? [[String: Any]]) ?? []).map { Float(($0["probability"] as? Double) ?? -1) }
     }
 
+    /// The value of the sample `series` (name with labels) in a Prometheus text exposition.
+    static func metric(_ exposition: String, _ series: String) -> Double? {
+        for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
     static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 }
 
