@@ -26,7 +26,7 @@ public final class FusionPostClassifier: PostClassifier, @unchecked Sendable {
             throw ServingSetupError("temperature \(temperature) must be a positive number")
         }
         guard !labels.isEmpty else { throw ServingSetupError("the model has no class labels") }
-        model.isTraining = false
+        model.eval()
         self.model = model
         self.featurizer = featurizer
         modelCard = ModelCard(model: model.id, labels: labels, features: featurizer.featureNames,

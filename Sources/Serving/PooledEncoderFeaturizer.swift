@@ -28,7 +28,7 @@ public final class PooledEncoderFeaturizer: PostFeaturizer {
     public init(textDirectory: URL, imageWeights: URL, preprocessing: ImagePreprocessing = .imagenet) throws {
         textEmbedder = try TextEmbedder(directory: HuggingFaceDirectory(textDirectory))
         let backbone = try VisionModels.load(contentsOf: imageWeights)
-        backbone.isTraining = false
+        backbone.eval()
         imageBackbone = backbone
         self.preprocessing = preprocessing
         encoderDescriptions = ["text": textDirectory.path, "image": imageWeights.path]

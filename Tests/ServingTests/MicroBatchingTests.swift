@@ -105,7 +105,8 @@ struct MicroBatchingTests {
             try await client.execute(uri: "/v1/predict", method: .post, headers: ServingFixtures.jsonHeaders,
                                      body: try ServingFixtures.json(["text": "fast"])) { response in
                 #expect(response.status == .ok)
-                #expect(try ServingFixtures.object(response)["label"] as? String == "b")
+                let object = try ServingFixtures.object(response)
+                #expect(object["label"] as? String == "b")
             }
         }
     }

@@ -20,7 +20,8 @@ struct PredictionServerTests {
         try await server.test { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(try ServingFixtures.object(response)["status"] as? String == "ok")
+                let object = try ServingFixtures.object(response)
+                #expect(object["status"] as? String == "ok")
             }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -86,7 +87,8 @@ struct PredictionServerTests {
             // The id is echoed.
             try await client.execute(uri: "/v1/predict", method: .post, headers: ServingFixtures.jsonHeaders,
                                      body: try ServingFixtures.json(bodies[0])) { response in
-                #expect(try ServingFixtures.object(response)["id"] as? String == "p1")
+                let object = try ServingFixtures.object(response)
+                #expect(object["id"] as? String == "p1")
             }
         }
         // Text and image change the prediction: the three posts do not all score alike.
@@ -99,12 +101,13 @@ struct PredictionServerTests {
         let server = try server()
         let png = try ServingFixtures.imageBytes("png_rgb_61x47.png")
         let boundary = "----mmfusion-test-boundary"
-        var form = Data()
-        form.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nsunny day\r\n".utf8))
-        form.append(Data(("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\n"
+        var formData = Data()
+        formData.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nsunny day\r\n".utf8))
+        formData.append(Data(("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\n"
             + "Content-Type: image/png\r\n\r\n").utf8))
-        form.append(Data(png))
-        form.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        formData.append(Data(png))
+        formData.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        let form = formData
         try await server.test { client in
             let viaJSON = try await client.execute(
                 uri: "/v1/predict", method: .post, headers: ServingFixtures.jsonHeaders,
@@ -248,7 +251,8 @@ struct PredictionServerTests {
             try await client.execute(uri: "/v1/model", method: .get,
                                      headers: [.authorization: "Bearer correct-horse-battery-staple"]) { response in
                 #expect(response.status == .ok)
-                #expect(try ServingFixtures.object(response)["authentication"] as? String == "bearer")
+                let object = try ServingFixtures.object(response)
+                #expect(object["authentication"] as? String == "bearer")
             }
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
         }
