@@ -18,7 +18,7 @@ public final class PooledEncoderFeaturizer: PostFeaturizer {
     public var featureNames: [String] { [FeatureName.textPooled, FeatureName.imagePooled] }
 
     /// d_t, the text feature size.
-    public var textFeatureSize: Int { textEmbedder.model.config.hiddenSize }
+    public var textFeatureSize: Int { textEmbedder.model.hiddenSize }
     /// C, the image feature size.
     public var imageFeatureSize: Int { imageBackbone.featureSize }
 
