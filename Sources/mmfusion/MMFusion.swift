@@ -8,7 +8,7 @@ struct MMFusion: ParsableCommand {
         abstract: "Train, evaluate, explain and serve image+text classifiers for social-media posts.",
         subcommands: [
             DemoCommand.self, EmbedCommand.self, ModelsCommand.self, DatasetsCommand.self, ExtractCommand.self, TrainCommand.self,
-            EvaluateCommand.self, PredictCommand.self, RunsCommand.self, ReportCommand.self, BenchCommand.self,
+            EvaluateCommand.self, PredictCommand.self, RunsCommand.self, ReportCommand.self, BenchCommand.self, ServeCommand.self,
         ]
     )
 

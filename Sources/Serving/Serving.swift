@@ -1,1 +1,0 @@
-// The Serving target. See ../../docs/architecture.md.
