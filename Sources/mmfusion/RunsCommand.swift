@@ -55,6 +55,7 @@ struct CompareRuns: ParsableCommand {
 
     @OptionGroup var source: RunsSourceOptions
     @Option(help: "Output format: text, markdown or csv.") var format: String = "text"
+    @Option(help: "Also write the table as a self-contained HTML page to this file.") var html: String?
     @Argument(help: "Run directories (a run, or a folder of seed-N runs).") var runs: [String] = []
 
     func run() throws {
@@ -64,6 +65,13 @@ struct CompareRuns: ParsableCommand {
         let stored = runs.isEmpty
             ? try source.storedRuns()
             : try runs.flatMap { try StoredRun.runs(at: URL(fileURLWithPath: $0).standardizedFileURL) }
-        print(RunComparison(runs: stored).render(format), terminator: "")
+        let comparison = RunComparison(runs: stored)
+        print(comparison.render(format), terminator: "")
+        if let html {
+            let url = URL(fileURLWithPath: html)
+            try ReportPage.writeComparison(to: url, metrics: comparison.metrics,
+                                           rows: RunComparison.htmlRows(stored, metrics: comparison.metrics))
+            FileHandle.standardError.write(Data("wrote \(url.path)\n".utf8))
+        }
     }
 }

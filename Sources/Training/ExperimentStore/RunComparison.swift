@@ -37,6 +37,22 @@ public struct RunComparison: Sendable {
     /// The metric columns.
     public let metrics: [String]
 
+    /// The rows as the HTML comparison page takes them: every seed's value per metric.
+    public static func htmlRows(_ runs: [StoredRun], metrics: [String]) -> [ComparisonRow] {
+        var order: [String] = []
+        var grouped: [String: [StoredRun]] = [:]
+        for run in runs {
+            let name = rowName(run)
+            if grouped[name] == nil { order.append(name) }
+            grouped[name, default: []].append(run)
+        }
+        return order.map { name in
+            var values: [String: [Double]] = [:]
+            for metric in metrics { values[metric] = (grouped[name] ?? []).compactMap { $0.metrics[metric] } }
+            return ComparisonRow(name: name, metrics: values)
+        }
+    }
+
     /// The comparison of `runs`.
     public init(runs: [StoredRun]) {
         var order: [String] = []
