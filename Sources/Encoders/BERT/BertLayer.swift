@@ -98,39 +98,15 @@ public final class BertLayer: Module {
         let h = hiddenState.shape[2]
         precondition(hiddenState.rank == 3 && h == query.inputSize,
                      "BertLayer: hidden state \(hiddenState.shape) must be [B, L, \(query.inputSize)]")
-        let q = project(hiddenState, query)
-        let k = project(hiddenState, key)
-        let v = project(hiddenState, value)
+        let q = query.affine(hiddenState)
+        let k = key.affine(hiddenState)
+        let v = value.affine(hiddenState)
         let dropout: Float = isTraining ? attentionDropoutProbability : 0
         let context = Tensor.multiHeadAttention(query: q, key: k, value: v, heads: headCount, mask: mask,
                                                 dropout: dropout, generator: &generator).output
-        let attended = closeSublayer(context, attentionOutput, attentionNorm, residual: hiddenState)
-        let expanded: Tensor
-        if activation == .gelu {
-            expanded = attended.matmul(intermediate.weight, transposeOther: true).addingBiasGELU(biasOf(intermediate))
-        } else {
-            expanded = activation(project(attended, intermediate))
-        }
-        return closeSublayer(expanded, output, outputNorm, residual: attended)
+        let attended = attentionOutput.closingSublayer(context, norm: attentionNorm, residual: hiddenState,
+                                                       dropout: hiddenDropout, training: isTraining)
+        return postNormFeedForward(attended, intermediate: intermediate, output: output, norm: outputNorm,
+                                   activation: activation, dropout: hiddenDropout, training: isTraining)
     }
-
-    /// x Wᵀ + b.
-    private func project(_ x: Tensor, _ dense: Linear) -> Tensor {
-        x.matmul(dense.weight, transposeOther: true).addingBias(biasOf(dense))
-    }
-
-    /// LayerNorm(dropout(x Wᵀ + b) + residual), fused when dropout is inactive.
-    private func closeSublayer(_ x: Tensor, _ dense: Linear, _ norm: LayerNorm, residual: Tensor) -> Tensor {
-        let product = x.matmul(dense.weight, transposeOther: true)
-        let d = dense.outputSize
-        let gamma = norm.weight ?? Tensor.ones([d]), beta = norm.bias ?? Tensor.zeros([d])
-        if isTraining && hiddenDropout.probability > 0 {
-            let dropped = hiddenDropout(product.addingBias(biasOf(dense)))
-            return (dropped + residual).layerNorm(weight: gamma, bias: beta, epsilon: norm.epsilon)
-        }
-        return product.addingBiasResidualLayerNorm(bias: biasOf(dense), residual: residual,
-                                                   weight: gamma, normBias: beta, epsilon: norm.epsilon)
-    }
-
-    private func biasOf(_ dense: Linear) -> Tensor { dense.bias ?? Tensor.zeros([dense.outputSize]) }
 }

@@ -126,23 +126,23 @@ public final class DebertaV2Layer: Module {
         func heads4(_ x: Tensor, rows: [Int]) -> Tensor {
             x.reshaped(rows + [heads, d]).permuted(rows.count == 2 ? [0, 2, 1, 3] : [1, 0, 2])
         }
-        let q = heads4(project(hiddenState, query), rows: [batch, length])
-        let k = heads4(project(hiddenState, key), rows: [batch, length])
-        let v = heads4(project(hiddenState, value), rows: [batch, length])
+        let q = heads4(query.affine(hiddenState), rows: [batch, length])
+        let k = heads4(key.affine(hiddenState), rows: [batch, length])
+        let v = heads4(value.affine(hiddenState), rows: [batch, length])
         var scores = q.matmul(k, transposeOther: true)
         if let relativeEmbeddings {
             let span = config.relativeSpan
             let table = positionDropout(relativeEmbeddings)
             let flat = batch * heads
             if config.usesContentToPosition {
-                let positionKeys = heads4(project(table, positionKey ?? key), rows: [2 * span])
+                let positionKeys = heads4((positionKey ?? key).affine(table), rows: [2 * span])
                 let all = q.matmul(positionKeys.reshaped([1, heads, 2 * span, d]), transposeOther: true)
                 let index = RelativePositions.contentToPositionIndex(relativeIndex, span: span)
                 scores = scores + all.reshaped([flat, length, 2 * span]).gatheringRelative(index, transposed: false)
                     .reshaped([batch, heads, length, length])
             }
             if config.usesPositionToContent {
-                let positionQueries = heads4(project(table, positionQuery ?? query), rows: [2 * span])
+                let positionQueries = heads4((positionQuery ?? query).affine(table), rows: [2 * span])
                 let all = k.matmul(positionQueries.reshaped([1, heads, 2 * span, d]), transposeOther: true)
                 let index = RelativePositions.positionToContentIndex(relativeIndex, span: span)
                 scores = scores + all.reshaped([flat, length, 2 * span]).gatheringRelative(index, transposed: true)
@@ -153,33 +153,9 @@ public final class DebertaV2Layer: Module {
         if let maskFill { scores = scores.maskedFill(maskFill, with: -Float.greatestFiniteMagnitude) }
         let probabilities = attentionDropout(scores.softmax(axis: -1))
         let context = probabilities.matmul(v).permuted([0, 2, 1, 3]).reshaped([batch, length, heads * d])
-        let attended = closeSublayer(context, attentionOutput, attentionNorm, residual: hiddenState)
-        let expanded: Tensor
-        if activation == .gelu {
-            expanded = attended.matmul(intermediate.weight, transposeOther: true).addingBiasGELU(biasOf(intermediate))
-        } else {
-            expanded = activation(project(attended, intermediate))
-        }
-        return closeSublayer(expanded, output, outputNorm, residual: attended)
+        let attended = attentionOutput.closingSublayer(context, norm: attentionNorm, residual: hiddenState,
+                                                       dropout: hiddenDropout, training: isTraining)
+        return postNormFeedForward(attended, intermediate: intermediate, output: output, norm: outputNorm,
+                                   activation: activation, dropout: hiddenDropout, training: isTraining)
     }
-
-    /// x Wᵀ + b.
-    private func project(_ x: Tensor, _ dense: Linear) -> Tensor {
-        x.matmul(dense.weight, transposeOther: true).addingBias(biasOf(dense))
-    }
-
-    /// LayerNorm(dropout(x Wᵀ + b) + residual), fused when dropout is inactive.
-    private func closeSublayer(_ x: Tensor, _ dense: Linear, _ norm: LayerNorm, residual: Tensor) -> Tensor {
-        let product = x.matmul(dense.weight, transposeOther: true)
-        let width = dense.outputSize
-        let gamma = norm.weight ?? Tensor.ones([width]), beta = norm.bias ?? Tensor.zeros([width])
-        if isTraining && hiddenDropout.probability > 0 {
-            let dropped = hiddenDropout(product.addingBias(biasOf(dense)))
-            return (dropped + residual).layerNorm(weight: gamma, bias: beta, epsilon: norm.epsilon)
-        }
-        return product.addingBiasResidualLayerNorm(bias: biasOf(dense), residual: residual,
-                                                   weight: gamma, normBias: beta, epsilon: norm.epsilon)
-    }
-
-    private func biasOf(_ dense: Linear) -> Tensor { dense.bias ?? Tensor.zeros([dense.outputSize]) }
 }
