@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(name: "NeuralNetwork", dependencies: ["Tensors"], swiftSettings: fastMath),
         .target(name: "Encoders", dependencies: ["NeuralNetwork", "CImageCodecs", "CImageSupport"], swiftSettings: fastMath),
-        .target(name: "Datasets", dependencies: ["Encoders", "Tensors"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Encoders", "Tensors", "CKernels"], swiftSettings: fastMath),
         .target(name: "FusionModels", dependencies: ["NeuralNetwork"], swiftSettings: fastMath),
         .target(name: "Distributed", dependencies: ["CMPI", "Tensors"]),
         .target(
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(
             name: "ServingTests",
-            dependencies: ["Serving", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["Serving", "Training", "Datasets", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ],
     swiftLanguageModes: [.v5]

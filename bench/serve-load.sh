@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Load test of `mmfusion serve`: starts the server on 127.0.0.1, POSTs one JSON post with
-# wrk at concurrency 1, 8 and 32, batched (--max-batch 16) and unbatched (--max-batch 1),
-# and prints requests/s, p50/p99 latency, 5xx answers, connection errors and the server's
-# peak RSS, then the batched/unbatched throughput ratio at concurrency 32.
+# wrk at concurrency 1, 8 and 32, batched (--max-batch $SERVE_BATCH, default 16) and
+# unbatched (--max-batch 1), and prints requests/s, p50/p99 latency, 5xx answers,
+# connection errors and the server's peak RSS, then the batched/unbatched throughput ratio
+# at concurrency 32.
 #   bench/serve-load.sh [seconds per run, default 10] [port, default 18080]
-# Extra server flags can be passed in SERVE_FLAGS (e.g. SERVE_FLAGS="--max-wait-ms 10").
+# The post is text and a 320x240 JPEG (bench/serve-post.jpg, base64 in the JSON body);
+# SERVE_POST=text sends the text alone. Extra server flags can be passed in SERVE_FLAGS
+# (e.g. SERVE_FLAGS="--max-wait-ms 10" or SERVE_FLAGS="--run runs/hglnet").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
@@ -12,7 +15,16 @@ port="${2:-18080}"
 bin=.build/release/mmfusion
 [ -x "$bin" ] || swift build -c release --product mmfusion
 command -v wrk >/dev/null || apt-get install -y wrk
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(lscpu | sed -n 's/^Model name: *//p') $(nproc) cores, ${duration}s per run"
+post="${SERVE_POST:-image}"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(lscpu | sed -n 's/^Model name: *//p') $(nproc) cores, ${duration}s per run, post: $post"
+text="Breaking: the river burst its banks overnight and the old bridge is closed until further notice."
+body_file=$(mktemp)
+if [ "$post" = text ]; then
+  printf '{"text": "%s"}' "$text" > "$body_file"
+else
+  printf '{"text": "%s", "image": "%s"}' "$text" "$(base64 -w0 bench/serve-post.jpg)" > "$body_file"
+fi
+export SERVE_BODY_FILE="$body_file"
 
 server_pid=""
 stop_server() {
@@ -22,11 +34,11 @@ stop_server() {
     server_pid=""
   fi
 }
-trap stop_server EXIT
+trap 'stop_server; rm -f "$body_file"' EXIT
 
 declare -A at32
 for mode in batched unbatched; do
-  if [ "$mode" = batched ]; then batch=16; else batch=1; fi
+  if [ "$mode" = batched ]; then batch="${SERVE_BATCH:-16}"; else batch=1; fi
   # shellcheck disable=SC2086
   "$bin" serve --host 127.0.0.1 --port "$port" --max-batch "$batch" --max-queue 1024 ${SERVE_FLAGS:-} \
     > "/tmp/mmfusion-serve-$mode.log" 2>&1 &

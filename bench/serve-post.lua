@@ -1,4 +1,4 @@
--- wrk script for bench/serve-load.sh: POSTs one JSON post to /v1/predict and reports
+-- wrk script for bench/serve-load.sh: POSTs the JSON post in $SERVE_BODY_FILE to /v1/predict and reports
 -- requests/s, p50/p99 latency, 5xx answers and connection errors as one line.
 local threads = {}
 
@@ -10,7 +10,9 @@ function init(args)
   wrk.method = "POST"
   wrk.path = "/v1/predict"
   wrk.headers["Content-Type"] = "application/json"
-  wrk.body = '{"text": "Breaking: the river burst its banks overnight and the old bridge is closed until further notice."}'
+  local file = assert(io.open(os.getenv("SERVE_BODY_FILE"), "rb"), "SERVE_BODY_FILE names the JSON body to send")
+  wrk.body = file:read("*a")
+  file:close()
   server_errors = 0
 end
 

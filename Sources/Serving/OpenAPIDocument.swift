@@ -97,7 +97,7 @@ enum OpenAPIDocument {
         "summary": "The model card, limits and batching settings",
         "security": [{"bearer": []}, {}],
         "responses": {
-          "200": {"description": "Model, labels, features, encoders, temperature, limits, batching.", "content": {"application/json": {"schema": {"type": "object", "required": ["model", "labels", "features", "limits", "batching"]}}}},
+          "200": {"description": "Model, labels, features, encoders, temperature, the run's test metrics, the encoders' weight-file hashes, limits, batching.", "content": {"application/json": {"schema": {"type": "object", "required": ["model", "labels", "features", "encoders", "temperature", "source", "metrics", "weight_hashes", "limits", "batching", "authentication"], "properties": {"model": {"type": "string"}, "labels": {"type": "array", "items": {"type": "string"}}, "features": {"type": "array", "items": {"type": "string"}}, "encoders": {"type": "object", "additionalProperties": {"type": "string"}}, "temperature": {"type": "number"}, "source": {"type": "string"}, "metrics": {"type": "object", "additionalProperties": {"type": "number"}}, "weight_hashes": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}, "limits": {"type": "object"}, "batching": {"type": "object"}, "authentication": {"type": "string"}}}}}},
           "401": {"$ref": "#/components/responses/Error"}
         }
       }

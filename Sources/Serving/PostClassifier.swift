@@ -70,16 +70,24 @@ public struct ModelCard: Sendable, Codable, Equatable {
     public var temperature: Float
     /// Where the model came from (a run directory, or a description).
     public var source: String
+    /// The run's final test metrics by name (`accuracy`, `macro_f1`, `weighted_f1`, `auc`);
+    /// empty for an untrained model.
+    public var metrics: [String: Double]
+    /// SHA-256 of every encoder file the features come from: role → file name → hash.
+    public var weightHashes: [String: [String: String]]
 
     /// A card from its fields.
     public init(model: String, labels: [String], features: [String], encoders: [String: String],
-                temperature: Float, source: String) {
+                temperature: Float, source: String, metrics: [String: Double] = [:],
+                weightHashes: [String: [String: String]] = [:]) {
         self.model = model
         self.labels = labels
         self.features = features
         self.encoders = encoders
         self.temperature = temperature
         self.source = source
+        self.metrics = metrics
+        self.weightHashes = weightHashes
     }
 }
 

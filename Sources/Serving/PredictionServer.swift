@@ -214,7 +214,9 @@ struct ModelDescription: Encodable {
     var batching: Batching
     var authentication: String
 
-    enum CodingKeys: String, CodingKey { case model, labels, features, encoders, temperature, source, limits, batching, authentication }
+    enum CodingKeys: String, CodingKey { case model, labels, features, encoders, temperature, source, metrics
+        case weightHashes = "weight_hashes", limits, batching, authentication
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -224,6 +226,8 @@ struct ModelDescription: Encodable {
         try container.encode(card.encoders, forKey: .encoders)
         try container.encode(card.temperature, forKey: .temperature)
         try container.encode(card.source, forKey: .source)
+        try container.encode(card.metrics, forKey: .metrics)
+        try container.encode(card.weightHashes, forKey: .weightHashes)
         try container.encode(limits, forKey: .limits)
         try container.encode(batching, forKey: .batching)
         try container.encode(authentication, forKey: .authentication)

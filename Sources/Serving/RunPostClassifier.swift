@@ -16,12 +16,19 @@ public final class RunPostClassifier: PostClassifier, @unchecked Sendable {
         predictor = try RunPredictor(run: run)
         let sidecar = predictor.sidecar
         var encoders: [String: String] = [:]
+        var hashes: [String: [String: String]] = [:]
         for record in predictor.extractor.encoderRecords {
             encoders[record.role] = "\(record.kind) \(record.path)"
+            hashes[record.role] = record.fileHashes
+        }
+        var metrics: [String: Double] = [:]
+        if let test = sidecar.metrics {
+            metrics = ["accuracy": test.accuracy, "macro_f1": test.macroF1, "weighted_f1": test.weightedF1]
+            metrics["auc"] = test.auc
         }
         modelCard = ModelCard(model: sidecar.model, labels: sidecar.labelNames, features: sidecar.features,
                               encoders: encoders, temperature: Float(sidecar.temperature > 0 ? sidecar.temperature : 1),
-                              source: run.path)
+                              source: run.path, metrics: metrics, weightHashes: hashes)
     }
 
     public func classify(_ posts: [RawPost]) throws -> [Prediction] {

@@ -1,6 +1,7 @@
 /// The page served at `GET /`: a form for one post (text, image dropped or chosen) that
 /// calls `POST /v1/predict` and draws the class probabilities and the model's signals as
-/// bars. Self-contained: no external scripts, styles or fonts.
+/// bars. Self-contained: no external scripts, styles or fonts. The address fragment
+/// `#text=...&image=data:image/...;base64,...` fills the form and classifies at once.
 enum WebPage {
     static let html = #"""
 <!doctype html>
@@ -110,7 +111,12 @@ $("drop").addEventListener("drop", (e) => { e.preventDefault(); $("drop").classL
 $("go").addEventListener("click", classify);
 $("key").addEventListener("change", loadModel);
 loadModel();
-if (location.hash.startsWith("#text=")) { $("text").value = decodeURIComponent(location.hash.slice(6)); classify(); }
+// `#text=...&image=data:...` (each percent-encoded) fills the form and classifies, as
+// if the text were typed and the image dropped; used to link to or screenshot a post.
+const given = new URLSearchParams(location.hash.slice(1));
+if (given.get("image")) { image = given.get("image"); $("preview").src = image; $("preview").hidden = false; }
+if (given.get("text")) $("text").value = given.get("text");
+if (given.get("text") || given.get("image")) classify();
 </script>
 </body>
 </html>

@@ -72,6 +72,28 @@ struct FeatureStoreTests {
         #expect(pieces.finalizeHex() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
+    @Test("SHA-256: portable C and the SHA extensions agree with FIPS 180-4 and Python's hashlib, in any pieces")
+    func sha256InstructionSets() {
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        // hashlib.sha256(bytes((i * 7 + 3) & 255 for i in range(100003))).hexdigest()
+        let pattern = (0..<100_003).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for instructionSet: Int32 in [0, 1] {
+            var whole = SHA256(instructionSet: instructionSet)
+            whole.update(million)
+            #expect(whole.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+                    "instruction set \(instructionSet)")
+            var pieces = SHA256(instructionSet: instructionSet)
+            var start = 0
+            for size in [1, 63, 64, 65, 127, 1000, 4096] + Array(repeating: 9973, count: 10) where start < pattern.count {
+                let end = min(pattern.count, start + size)
+                pieces.update(pattern[start..<end])
+                start = end
+            }
+            pieces.update(pattern[start...])
+            #expect(pieces.finalizeHex() == "b4bec991fc613fcb4d2a26eb529e493ed4e3152cc00f0a49bd39b3e48b34824e", "instruction set \(instructionSet)")
+        }
+    }
+
     @Test("dirty posts: every case stored or skipped with its reason, counts add up, live features equal the stored rows")
     func dirtyPostsRoundTrip() throws {
         let root = try StoreFixtures.dirtyDataset()

@@ -9,6 +9,10 @@ enum ServingFixtures {
     static let imagesDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/images")
 
+    /// The package root (the released binary is under `.build/release`).
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     static func imageBytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: imagesDirectory.appendingPathComponent(name)))
     }

@@ -5,6 +5,7 @@
 // copy), with AVX-512, AVX2+FMA and portable micro-kernels chosen at run time.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,6 +73,14 @@ void mm_depthwise_run_rows(const MMConvGeometry *geometry, const float *input, c
 /// Transposes rows [rowStart, rowEnd) of the row-major [rows, columns] matrix `src` into
 /// the row-major [columns, rows] matrix `dst` (dst[c][r] = src[r][c]).
 void mm_transpose_rows(const float *src, float *dst, long rows, long columns, long rowStart, long rowEnd);
+
+/// 1 when the processor has the x86 SHA extensions (and SSSE3/SSE4.1), else 0.
+int mm_sha256_isa(void);
+
+/// Runs SHA-256's compression function over `blocks` whole 64-byte blocks at `data`,
+/// updating `state` (eight words, FIPS 180-4 order). `instructionSet`: -1 the machine's
+/// best, 0 portable C, 1 the SHA extensions (tests pin each path this way).
+void mm_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks, int instructionSet);
 
 #ifdef __cplusplus
 }
