@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["Encoders"]),
         .testTarget(name: "FusionModelsTests", dependencies: ["FusionModels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(
             name: "ServingTests",

@@ -15,6 +15,9 @@ public struct TrainingOptions {
     public var encoders: JSONValue = .null
     /// Called after every optimizer step and after every validation.
     public var progress: ((TrainingProgress) -> Void)?
+    /// Data parallelism over several processes (nil: this process trains alone). Only
+    /// process 0 writes the run directory.
+    public var dataParallelism: DataParallelism?
 
     /// Defaults: a fresh run to the end, no progress reports.
     public init() {}
@@ -125,8 +128,13 @@ public final class Trainer {
                 throw TrainingError.invalidInput(
                     "\(directory.path) already holds a run; pass --resume to continue it or choose another --out")
             }
-            try RunDirectory.writeAtomically(try configuration.jsonData(), to: run.configurationURL)
+            if options.dataParallelism?.isRoot ?? true {
+                try RunDirectory.writeAtomically(try configuration.jsonData(), to: run.configurationURL)
+            }
         }
+        let parallel = options.dataParallelism.flatMap { $0.size > 1 ? $0 : nil }
+        let writes = parallel?.isRoot ?? true
+        try parallel?.broadcast(model.parameters)  // every process starts from process 0's weights
         let criterion = CrossEntropyLoss(labelSmoothing: Float(configuration.labelSmoothing))
         let schedule = configuration.learningRateSchedule(stepsPerEpoch: batchesPerEpoch)
         let names = model.requirements.featureNames
@@ -145,30 +153,43 @@ public final class Trainer {
             var lossSum = 0.0
             var batches = 0
             for start in stride(from: 0, to: order.count, by: batchSize) {
-                let rows = Array(order[start..<Swift.min(start + batchSize, order.count)])
+                let globalRows = Array(order[start..<Swift.min(start + batchSize, order.count)])
+                let rows = parallel.map { Array(globalRows[$0.slice(of: globalRows.count)]) } ?? globalRows
                 let labels = rows.compactMap { table.labels[$0] }
                 schedule.apply(to: optimizer, step: state.step)
                 optimizer.zeroGrad()
-                let output = try model.forward(try table.batch(rows, features: names))
-                var loss = try criterion(output.logits, targets: labels)
-                for key in output.auxiliaryLosses.keys.sorted() {
-                    if let auxiliary = output.auxiliaryLosses[key] { loss = loss + auxiliary }
+                var stepLoss: Float = 0
+                var output: ModelOutput?
+                if !rows.isEmpty {
+                    let forward = try model.forward(try table.batch(rows, features: names))
+                    var loss = try criterion(forward.logits, targets: labels)
+                    for key in forward.auxiliaryLosses.keys.sorted() {
+                        if let auxiliary = forward.auxiliaryLosses[key] { loss = loss + auxiliary }
+                    }
+                    // A process's share of the batch mean: the shares' gradients sum to the batch's.
+                    if parallel != nil { loss = loss * Float(rows.count) / Float(globalRows.count) }
+                    loss.backward()
+                    stepLoss = loss.item
+                    output = forward
                 }
-                loss.backward()
-                try hooks?.beforeOptimizerStep(output: output, labels: labels)
+                if let parallel {
+                    try parallel.sumGradients(model.parameters)
+                    stepLoss = try parallel.sum(stepLoss)
+                }
+                if let output { try hooks?.beforeOptimizerStep(output: output, labels: labels) }
                 if configuration.gradientClipNorm > 0 {
                     try clipGradientNorm(model.parameters, maxNorm: Float(configuration.gradientClipNorm))
                 }
                 optimizer.step()
-                try hooks?.afterOptimizerStep(output: output, labels: labels)
+                if let output { try hooks?.afterOptimizerStep(output: output, labels: labels) }
                 state.step += 1
                 batches += 1
-                lossSum += Double(loss.item)
-                sessionSamples += rows.count
+                lossSum += Double(stepLoss)
+                sessionSamples += globalRows.count
                 if let progress = options.progress {
                     let elapsed = Date().timeIntervalSince(sessionStart)
                     let rate = Double(sessionSamples) / Swift.max(elapsed, 1e-9)
-                    let remainingSamples = Double((epochs - epoch) * trainRows.count + (order.count - start - rows.count))
+                    let remainingSamples = Double((epochs - epoch) * trainRows.count + (order.count - start - globalRows.count))
                     progress(TrainingProgress(
                         epoch: epoch, epochs: epochs, batch: batches, batchesPerEpoch: batchesPerEpoch, step: state.step,
                         loss: lossSum / Double(batches), validation: lastValidation, samplesPerSecond: rate,
@@ -208,12 +229,12 @@ public final class Trainer {
                 state.stoppedEarly = true
             }
             state.generator = TrainingState.words(generator)
-            try save(state, to: run, improved: improved)
+            if writes { try save(state, to: run, improved: improved) }
             if let stop = options.stopAfterEpoch, epoch >= stop, state.epoch < epochs, !state.stoppedEarly {
                 return TrainingOutcome(directory: run, history: state.history, sidecar: nil, bestEpoch: state.bestEpoch)
             }
         }
-        let sidecar = try finish(run: run, state: state, options: options)
+        let sidecar = writes ? try finish(run: run, state: state, options: options) : nil
         return TrainingOutcome(directory: run, history: state.history, sidecar: sidecar, bestEpoch: state.bestEpoch)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Distributed
 import Foundation
 import FusionModels
 
@@ -26,6 +27,8 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Tokens per text (texts are truncated and padded to this length).") var maxTextLength = 128
     @Option(help: "Posts per encoder forward pass.") var batchSize = 32
     @Option(help: "Posts per shard file.") var shardSize = 512
+    @Option(help: "none, or mpi: run as one rank of `mpirun -np N` / `srun`; rank r extracts shards r, r+N, ... and rank 0 writes the manifest.")
+    var distributed: DistributedMode = .none
     @OptionGroup var load: DatasetLoadArguments
 
     func validate() throws {
@@ -60,10 +63,15 @@ struct ExtractCommand: ParsableCommand {
         let extractor = try FeatureExtractor(spec: storeSpec, text: text, image: image, clip: clipEncoder,
                                              missingImage: options.missingImage)
         let planned = min(limit ?? loaded.posts.count, loaded.posts.count)
-        let bar = ProgressBar(label: "extracting", total: planned, threshold: 0)
+        let communicator = try distributed.makeCommunicator()
+        defer { (communicator as? MPICommunicator)?.finalize() }
+        let partition = ExtractionPartition(rank: communicator.rank, size: communicator.size) { try communicator.barrier() }
+        // Rank 0 draws the bar for its own shards (about 1/N of the posts).
+        let bar = communicator.isRoot ? ProgressBar(label: "extracting", total: planned, threshold: 0) : nil
         let store = try FeatureStore.extract(
             dataset: loaded, specifier: dataset, options: options, extractor: extractor, into: URL(fileURLWithPath: out),
-            limit: limit, batchSize: batchSize, shardSize: shardSize) { done, _ in bar.update(done) }
+            limit: limit, batchSize: batchSize, shardSize: shardSize, partition: partition) { done, _ in bar?.update(done) }
+        guard communicator.isRoot else { return }
         let manifest = store.manifest
         let reasons = manifest.skippedByReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
         var message = "stored \(manifest.stored) post(s) of \(manifest.seen) read in \(manifest.shards.count) shard(s) at \(out)"

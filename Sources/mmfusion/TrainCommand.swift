@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import FusionModels
 import Training
@@ -42,6 +43,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The run directory to write.") var out: String
     @Option(help: "The workspace whose experiment store records the run (default: ./.mmfusion).") var workspace: String?
     @Flag(help: "Do not record the run in the experiment store.") var noRecord = false
+    @Option(help: ArgumentHelp(
+        "none, or mpi: run as one rank of `mpirun -np N` / `srun`.",
+        discussion: "With one seed the ranks train it together (each takes 1/N of every global batch; gradients are summed with allreduce; rank 0 writes the run). With several --seeds each rank trains its own seeds (seed i on rank i mod N) and rank 0 records them all."))
+    var distributed: DistributedMode = .none
 
     func validate() throws {
         if seed != nil && seeds != nil { throw ValidationError("give --seed or --seeds, not both") }
@@ -125,9 +130,20 @@ struct TrainCommand: ParsableCommand {
         } else {
             plan.append((base, outURL))
         }
-        let store = noRecord ? nil : try ExperimentStore(url: ExperimentStore.defaultURL(
+        let communicator = try distributed.makeCommunicator()
+        defer { (communicator as? MPICommunicator)?.finalize() }
+        let spreadSeeds = communicator.size > 1 && plan.count > 1
+        var parallelism: DataParallelism?
+        if communicator.size > 1 && !spreadSeeds {
+            parallelism = DataParallelism(
+                rank: communicator.rank, size: communicator.size,
+                allReduceSum: { try communicator.allReduceSum($0) },
+                broadcast: { try communicator.broadcast(UnsafeMutableRawBufferPointer($0), root: 0) })
+        }
+        let store = noRecord || !communicator.isRoot ? nil : try ExperimentStore(url: ExperimentStore.defaultURL(
             workspace: workspace.map { URL(fileURLWithPath: $0) }))
-        for (planned, directory) in plan {
+        for (position, (planned, directory)) in plan.enumerated()
+        where !spreadSeeds || position % communicator.size == communicator.rank {
             var configuration = planned
             let run = RunDirectory(url: directory)
             if resume, FileManager.default.fileExists(atPath: run.configurationURL.path) {
@@ -138,23 +154,32 @@ struct TrainCommand: ParsableCommand {
             options.resume = resume
             options.featureStore = featuresURL.path
             options.encoders = encoders
+            options.dataParallelism = parallelism
             var lastDrawn = Date.distantPast
-            options.progress = { progress in
+            let drawsProgress = communicator.isRoot || spreadSeeds
+            options.progress = !drawsProgress ? nil : { progress in
                 let now = Date()
                 let endOfEpoch = progress.batch == progress.batchesPerEpoch
                 guard endOfEpoch || now.timeIntervalSince(lastDrawn) > 0.2 else { return }
                 lastDrawn = now
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + progress.line + (endOfEpoch ? "\n" : "")).utf8))
             }
-            FileHandle.standardError.write(Data(
-                "training \(trainer.configuration.model) (seed \(trainer.configuration.seed)) into \(directory.path)\n".utf8))
+            if drawsProgress {
+                let place = communicator.size > 1 ? (spreadSeeds ? " on rank \(communicator.rank)" : " on \(communicator.size) ranks") : ""
+                FileHandle.standardError.write(Data(
+                    "training \(trainer.configuration.model) (seed \(trainer.configuration.seed))\(place) into \(directory.path)\n".utf8))
+            }
             let outcome = try trainer.train(into: directory, options: options)
-            try store?.record(run, environment: RunEnvironment.current(encoders: encoders))
+            if !spreadSeeds { try store?.record(run, environment: RunEnvironment.current(encoders: encoders)) }
             if let metrics = outcome.sidecar?.metrics {
                 let summary = String(format: "test accuracy %.4f  macro F1 %.4f  (best epoch %d)",
                                      metrics.accuracy, metrics.macroF1, outcome.bestEpoch)
                 FileHandle.standardError.write(Data((summary + "\n").utf8))
             }
+        }
+        if spreadSeeds {
+            try communicator.barrier()  // every rank's runs are written
+            for (_, directory) in plan { try store?.record(RunDirectory(url: directory), environment: RunEnvironment.current(encoders: encoders)) }
         }
     }
 }

@@ -14,6 +14,15 @@ enum MPIRun {
     /// The release `mmfusion` executable that `make test` builds beside the tests.
     static var executable: URL { repository.appendingPathComponent(".build/release/mmfusion") }
 
+    /// Runs the executable as one plain process (no launcher).
+    static func runAlone(arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw MPIRunError("\(executable.path) is missing; build with `swift build -c release` first")
+        }
+        return try launch(executable, arguments: arguments,
+                          environment: ProcessInfo.processInfo.environment.merging(extra) { $1 }, directory: nil)
+    }
+
     static func run(ranks: Int, arguments: [String], directory: URL? = nil) throws -> Result {
         let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let mpirun else {
@@ -22,12 +31,18 @@ enum MPIRun {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw MPIRunError("\(executable.path) is missing; build with `swift build -c release` first")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun)
-        process.arguments = ["-np", String(ranks), "--oversubscribe", executable.path] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        return try launch(URL(fileURLWithPath: mpirun),
+                          arguments: ["-np", String(ranks), "--oversubscribe", executable.path] + arguments,
+                          environment: environment, directory: directory)
+    }
+
+    static func launch(_ program: URL, arguments: [String], environment: [String: String], directory: URL?) throws -> Result {
+        let process = Process()
+        process.executableURL = program
+        process.arguments = arguments
         process.environment = environment
         if let directory { process.currentDirectoryURL = directory }
         // stderr goes to a file so a chatty launcher cannot fill a pipe while stdout is read.

@@ -77,13 +77,15 @@ public struct FeatureStore {
     ///   - specifier: `<format>:<path>` of the dataset, recorded in the manifest.
     ///   - limit: extract only the first N posts (nil: all).
     ///   - shardSize: posts per shard.
+    ///   - partition: this process's share of a multi-process extraction (`ExtractionPartition`).
     ///   - progress: called with (posts done, posts planned) after each batch.
     /// - Throws: `FeatureStoreError.mismatch` when the existing store differs, encoder and
     ///   I/O errors.
     @discardableResult
     public static func extract(
         dataset: LoadedDataset, specifier: String, options: LoadOptions, extractor: FeatureExtractor, into directory: URL,
-        limit: Int? = nil, batchSize: Int = 32, shardSize: Int = 512, progress: ((Int, Int) -> Void)? = nil
+        limit: Int? = nil, batchSize: Int = 32, shardSize: Int = 512, partition: ExtractionPartition = .single,
+        progress: ((Int, Int) -> Void)? = nil
     ) throws -> FeatureStore {
         let posts = limit.map { Array(dataset.posts.prefix(max($0, 0))) } ?? dataset.posts
         guard shardSize > 0, batchSize > 0 else {
@@ -108,22 +110,31 @@ public struct FeatureStore {
         where name.contains(".safetensors.tmp-") || name.hasSuffix(".partial") {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
+        if partition.size > 1 { try partition.barrier() }  // no process removes another's files in progress
         var manifest = fresh
         if FileManager.default.fileExists(atPath: directory.appendingPathComponent(FeatureManifest.fileName).path) {
             let existing = try FeatureManifest.read(from: directory)
             try checkCompatible(existing, with: fresh, store: directory.path)
             manifest = existing
         }
-        let done = Set(manifest.shards.filter {
-            FileManager.default.fileExists(atPath: directory.appendingPathComponent($0.file).path)
-        }.map(\.index))
+        let shardCount = (posts.count + shardSize - 1) / shardSize
+        let exists = { (file: String) in FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) }
+        var done = Set(manifest.shards.filter { exists($0.file) }.map(\.index))
         manifest.shards.removeAll { !done.contains($0.index) }
         manifest.records.removeAll { !done.contains($0.shard) }
         manifest.skipped = loaderSkips + manifest.skipped.filter { skip in skip.shard.map(done.contains) ?? false }
-        let shardCount = (posts.count + shardSize - 1) / shardSize
+        // Shards another process finished (file and records) but whose records are not merged yet.
+        var unmerged: [Int: ShardRecords] = [:]
+        for index in 0..<shardCount where !done.contains(index) {
+            if let side = ShardRecords.read(index, in: directory), exists(side.shard.file) {
+                unmerged[index] = side
+                done.insert(index)
+            }
+        }
+        let sharing = partition.size > 1
         var completed = done.count * shardSize
         progress?(min(completed, posts.count), posts.count)
-        for index in 0..<shardCount where !done.contains(index) {
+        for index in 0..<shardCount where !done.contains(index) && partition.owns(index) {
             let members = Array(posts[index * shardSize..<min((index + 1) * shardSize, posts.count)])
             let base = completed
             let result = try extractor.features(for: members, labelNames: dataset.labelNames, batchSize: batchSize) {
@@ -135,29 +146,66 @@ public struct FeatureStore {
             if result.table.count == 0 {
                 tensors = [:]  // an all-skipped shard holds no rows; its file marks it done
             }
-            // Written under a temporary name and renamed when complete (Safetensors.write).
-            try Safetensors.write(tensors, to: url, metadata: ["shard": String(index), "rows": String(result.table.count)],
-                                  dtype: .f16,
-                                  dtypeOverrides: tensors[exactFeature] == nil ? [:] : [exactFeature: .f32])
-            manifest.records += result.records.enumerated().map { row, record in
+            let placedRecords = result.records.enumerated().map { row, record in
                 var placed = record
                 placed.shard = index
                 placed.row = row
                 return placed
             }
-            manifest.skipped += result.skipped.map { skip in
+            let placedSkips = result.skipped.map { skip in
                 var tagged = skip
                 tagged.shard = index
                 return tagged
             }
-            manifest.shards.append(.init(index: index, file: file, rows: result.table.count))
-            manifest.shards.sort { $0.index < $1.index }
-            manifest.records.sort { ($0.shard, $0.row) < ($1.shard, $1.row) }
-            try manifest.write(to: directory)
+            let shard = FeatureManifest.Shard(index: index, file: file, rows: result.table.count)
+            if sharing {
+                try ShardRecords(shard: shard, records: placedRecords, skipped: placedSkips).write(in: directory)
+            }
+            // Written under a temporary name and renamed when complete (Safetensors.write).
+            try Safetensors.write(tensors, to: url, metadata: ["shard": String(index), "rows": String(result.table.count)],
+                                  dtype: .f16,
+                                  dtypeOverrides: tensors[exactFeature] == nil ? [:] : [exactFeature: .f32])
             completed += members.count
+            if sharing { continue }
+            unmerged[index] = ShardRecords(shard: shard, records: placedRecords, skipped: placedSkips)
+            try merge(&unmerged, into: &manifest, loaderSkips: loaderSkips, directory: directory)
         }
-        if shardCount == 0 { try manifest.write(to: directory) }
+        if sharing {
+            try partition.barrier()  // every process has written its shards and their records
+            if partition.rank == 0 {
+                for index in 0..<shardCount where unmerged[index] == nil && !manifest.shards.contains(where: { $0.index == index }) {
+                    if let side = ShardRecords.read(index, in: directory), exists(side.shard.file) { unmerged[index] = side }
+                }
+                try merge(&unmerged, into: &manifest, loaderSkips: loaderSkips, directory: directory)
+            }
+            try partition.barrier()  // the manifest is merged
+            if partition.rank != 0 { manifest = try FeatureManifest.read(from: directory) }
+        } else if shardCount == 0 || !unmerged.isEmpty {
+            try merge(&unmerged, into: &manifest, loaderSkips: loaderSkips, directory: directory)
+        }
         return FeatureStore(directory: directory, manifest: manifest)
+    }
+
+    /// Adds finished shards' records and skips to `manifest` in canonical order (shards,
+    /// records by shard and row, the loader's skips then each shard's in shard order),
+    /// writes it, and removes the merged shards' record files.
+    static func merge(_ unmerged: inout [Int: ShardRecords], into manifest: inout FeatureManifest,
+                      loaderSkips: [FeatureManifest.Skip], directory: URL) throws {
+        for (_, side) in unmerged {
+            manifest.shards.append(side.shard)
+            manifest.records += side.records
+            manifest.skipped += side.skipped
+        }
+        manifest.shards.sort { $0.index < $1.index }
+        manifest.records.sort { ($0.shard, $0.row) < ($1.shard, $1.row) }
+        let shardSkips = manifest.skipped.dropFirst(loaderSkips.count).enumerated()
+            .sorted { ($0.element.shard ?? -1, $0.offset) < ($1.element.shard ?? -1, $1.offset) }.map(\.element)
+        manifest.skipped = loaderSkips + shardSkips
+        try manifest.write(to: directory)
+        for index in unmerged.keys {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(ShardRecords.fileName(index)))
+        }
+        unmerged.removeAll()
     }
 
     /// Throws the first difference that makes `existing` a store of other features.

@@ -1,0 +1,5 @@
+import ArgumentParser
+import Distributed
+
+/// `--distributed none|mpi` on the command line.
+extension DistributedMode: ExpressibleByArgument {}
