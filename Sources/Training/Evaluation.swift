@@ -18,6 +18,24 @@ public struct Predictions {
     /// Per-sample intermediates (first axis = rows): `fused` and whatever the model reports
     /// with a batch first axis, concatenated over the batches.
     public var intermediates: [String: Tensor]
+    /// The model's logits per row (before any temperature).
+    public var logits: [[Double]] = []
+
+    /// The temperature that minimises the negative log-likelihood of the labelled rows
+    /// (`TemperatureScaling.fit`); 1 when no row is labelled.
+    public func fittedTemperature() -> Double {
+        let labelled = labels.indices.filter { labels[$0] != nil && $0 < logits.count }
+        guard !labelled.isEmpty else { return 1 }
+        return TemperatureScaling.fit(logits: labelled.map { logits[$0] }, labels: labelled.compactMap { labels[$0] })
+    }
+
+    /// The same predictions with probabilities softmax(logits / `temperature`); the
+    /// arg-max classes, the loss and the intermediates do not change.
+    public func rescaled(temperature: Double) -> Predictions {
+        var result = self
+        result.probabilities = logits.map { TemperatureScaling.probabilities(logits: $0, temperature: temperature) }
+        return result
+    }
 
     /// Metrics over the labelled rows.
     /// - Throws: `TrainingError.invalidInput` when no row is labelled.
@@ -69,6 +87,7 @@ public enum Evaluation {
         model.eval()
         let names = model.requirements.featureNames
         var probabilities: [[Double]] = []
+        var allLogits: [[Double]] = []
         var predicted: [Int] = []
         var lossSum = 0.0
         var labelledCount = 0
@@ -88,6 +107,7 @@ public enum Evaluation {
                     let exponentials = scaled.map { Foundation.exp($0 - maximum) }
                     let total = exponentials.reduce(0, +)
                     probabilities.append(exponentials.map { $0 / total })
+                    allLogits.append(rowLogits)
                     predicted.append(rowLogits.indices.max { rowLogits[$0] < rowLogits[$1] } ?? 0)
                     if let label = table.labels[row] {
                         let logMaximum = rowLogits.max() ?? 0
@@ -115,7 +135,7 @@ public enum Evaluation {
         return Predictions(
             ids: rows.map { table.ids[$0] }, labels: rows.map { table.labels[$0] }, probabilities: probabilities,
             predicted: predicted, loss: labelledCount > 0 ? lossSum / Double(labelledCount) : nil,
-            intermediates: intermediates)
+            intermediates: intermediates, logits: allLogits)
     }
 }
 

@@ -297,10 +297,14 @@ public final class Trainer {
         let best = try SafetensorsFile(contentsOf: run.checkpointURL(.best))
         try model.loadStateDict(try best.tensors())
         let batch = configuration.evaluationBatchSize
-        let validation = try Evaluation.predict(model: model, table: table, rows: validationRows, batchSize: batch)
+        // Temperature scaling (Guo et al., 2017): T minimises the validation NLL of softmax(z / T);
+        // the stored probabilities, predict and serve all use it (arg-max and metrics are unchanged).
+        let unscaled = try Evaluation.predict(model: model, table: table, rows: validationRows, batchSize: batch)
+        let temperature = unscaled.fittedTemperature()
+        let validation = unscaled.rescaled(temperature: temperature)
         try RunDirectory.writeAtomically(
             Data(try validation.jsonLines(labelNames: table.labelNames).utf8), to: run.predictionsURL(split: "val"))
-        let test = try Evaluation.predict(model: model, table: table, rows: testRows, batchSize: batch)
+        let test = try Evaluation.predict(model: model, table: table, rows: testRows, batchSize: batch, temperature: temperature)
         try RunDirectory.writeAtomically(
             Data(try test.jsonLines(labelNames: table.labelNames).utf8), to: run.predictionsURL(split: "test"))
         if !test.intermediates.isEmpty {
@@ -317,7 +321,7 @@ public final class Trainer {
             labelNames: table.labelNames, features: model.requirements.featureNames, featureStore: options.featureStore,
             encoders: options.encoders, seed: configuration.seed, ablations: configuration.ablations,
             hyperparameters: try JSONValue.parse(try configuration.jsonData()), created: formatter.string(from: Date()),
-            bestEpoch: state.bestEpoch, metrics: metrics)
+            bestEpoch: state.bestEpoch, metrics: metrics, temperature: temperature)
         try RunDirectory.writeAtomically(try RunDirectory.json(sidecar), to: run.sidecarURL)
         return sidecar
     }

@@ -89,7 +89,7 @@ import Testing
         let sidecar = try run.sidecar()
         #expect(sidecar.format == 1 && sidecar.model == "concat" && sidecar.labelNames == XORTable.labelNames)
         #expect(sidecar.features == ["text.pooled", "image.pooled"])
-        #expect(sidecar.featureStore == "/features/xor" && sidecar.temperature == 1 && sidecar.seed == 5)
+        #expect(sidecar.featureStore == "/features/xor" && sidecar.seed == 5)
         #expect(sidecar.encoders == options.encoders)
         let metrics = try run.metrics()
         #expect(metrics == sidecar.metrics)
@@ -113,9 +113,22 @@ import Testing
         #expect(intermediates["fused"]?.shape == [40, 32])
         // The saved best model predicts what predictions-test.jsonl says.
         let model = try run.loadModel()
-        let again = try Evaluation.predict(model: model, table: table, rows: table.indices(in: .test), batchSize: 16)
+        // Its temperature is the one that minimises the validation NLL of the best model.
+        let validation = try Evaluation.predict(model: model, table: table, rows: table.indices(in: .val), batchSize: 16)
+        #expect(sidecar.temperature == validation.fittedTemperature())
+        #expect(sidecar.temperature != 1, "a fitted temperature, not the default")
+        let validationLabels = validation.labels.compactMap { $0 }
+        let nllAtOne = TemperatureScaling.negativeLogLikelihood(logits: validation.logits, labels: validationLabels, temperature: 1)
+        let nllAtT = TemperatureScaling.negativeLogLikelihood(logits: validation.logits, labels: validationLabels,
+                                                               temperature: sidecar.temperature)
+        #expect(nllAtT <= nllAtOne, "validation NLL \(nllAtT) at T = \(sidecar.temperature), \(nllAtOne) at 1")
+        let again = try Evaluation.predict(model: model, table: table, rows: table.indices(in: .test), batchSize: 16,
+                                           temperature: sidecar.temperature)
         #expect(try again.jsonLines(labelNames: table.labelNames) == lines.joined(separator: "\n") + "\n")
         #expect(try again.metrics(labelNames: table.labelNames) == metrics)
+        // Scaling leaves the arg-max (and so accuracy and F1) as it was.
+        let unscaled = try Evaluation.predict(model: model, table: table, rows: table.indices(in: .test), batchSize: 16)
+        #expect(unscaled.predicted == again.predicted && unscaled.probabilities != again.probabilities)
     }
 
     @Test func earlyStoppingEndsAfterPatienceEpochsWithoutImprovement() throws {
