@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test of `mmfusion serve`: starts the server on 127.0.0.1, POSTs one JSON post with
-# wrk at concurrency 1, 8 and 32, batched (--max-batch $SERVE_BATCH, default 16) and
+# wrk at concurrency 1, 8 and 32, batched (--max-batch $SERVE_BATCH, default 32) and
 # unbatched (--max-batch 1), and prints requests/s, p50/p99 latency, 5xx answers,
 # connection errors and the server's peak RSS, then the batched/unbatched throughput ratio
 # at concurrency 32.
@@ -38,7 +38,7 @@ trap 'stop_server; rm -f "$body_file"' EXIT
 
 declare -A at32
 for mode in batched unbatched; do
-  if [ "$mode" = batched ]; then batch="${SERVE_BATCH:-16}"; else batch=1; fi
+  if [ "$mode" = batched ]; then batch="${SERVE_BATCH:-32}"; else batch=1; fi
   # shellcheck disable=SC2086
   "$bin" serve --host 127.0.0.1 --port "$port" --max-batch "$batch" --max-queue 1024 ${SERVE_FLAGS:-} \
     > "/tmp/mmfusion-serve-$mode.log" 2>&1 &

@@ -72,3 +72,11 @@ void mm_transpose_rows(const float *src, float *dst, long rows, long columns, lo
         transposeTileScalar(src, dst, rows, columns, rowStart, rowEnd, c0, c1);
     }
 }
+
+void mm_clamp(const float *source, float *destination, size_t count, float lower, float upper) {
+    for (size_t i = 0; i < count; i++) {
+        float value = source[i];
+        value = value < lower ? lower : value;
+        destination[i] = value > upper ? upper : value;
+    }
+}

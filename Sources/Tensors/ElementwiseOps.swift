@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Element-wise arithmetic with broadcasting. Each op's backward rule sits beside it.
@@ -147,7 +148,14 @@ extension Tensor {
 
     /// Clamps every scalar to `[lower, upper]`; the gradient passes where not clamped.
     public func clamped(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
-        let out = unaryMap(self) { Swift.min(Swift.max($0, lower), upper) }
+        // One vectorised C pass (MobileNetV2's ReLU6 runs over every expanded activation).
+        let source = storage.pointer
+        let out = Tensor(shape: shape) { result in
+            guard let destination = result.baseAddress else { return }
+            Parallel.forEachChunk(result.count, costPerItem: 1) { range in
+                mm_clamp(source + range.lowerBound, destination + range.lowerBound, range.count, lower, upper)
+            }
+        }
         return Tensor.recording(out, inputs: [self]) { g in
             [g * unaryMap(self) { $0 >= lower && $0 <= upper ? 1 : 0 }]
         }

@@ -19,7 +19,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "TCP port.") var port = 8080
     @Option(help: "File holding the API key /v1/ requests must send as 'Authorization: Bearer <key>'.")
     var apiKeyFile: String?
-    @Option(help: "Most posts per classifier call (1 turns batching off).") var maxBatch = 16
+    @Option(help: "Most posts per classifier call (1 turns batching off).") var maxBatch = 32
     @Option(help: "How long the first post of a batch waits for others, in ms.") var maxWaitMs = 5
     @Option(help: "Most posts waiting for a batch before 503 queue_full.") var maxQueue = 256
     @Option(help: "Per-request timeout in ms (504 timeout).") var timeoutMs = 30_000

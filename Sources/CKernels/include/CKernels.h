@@ -74,6 +74,9 @@ void mm_depthwise_run_rows(const MMConvGeometry *geometry, const float *input, c
 /// the row-major [columns, rows] matrix `dst` (dst[c][r] = src[r][c]).
 void mm_transpose_rows(const float *src, float *dst, long rows, long columns, long rowStart, long rowEnd);
 
+/// destination[i] = min(max(source[i], lower), upper) (vectorised by the compiler).
+void mm_clamp(const float *source, float *destination, size_t count, float lower, float upper);
+
 /// 1 when the processor has the x86 SHA extensions (and SSSE3/SSE4.1), else 0.
 int mm_sha256_isa(void);
 
