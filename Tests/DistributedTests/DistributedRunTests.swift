@@ -74,7 +74,7 @@ struct DistributedRunTests {
         for (name, bytes) in expected { #expect(resumed[name] == bytes, "\(name) differs after resuming") }
     }
 
-    @Test("two ranks splitting each batch of 8 train to the weights of one process within 1e-5 after 20 SGD steps")
+    @Test("two ranks splitting each batch of 8 train to the weights of one process within 1e-5 after 20 SGD steps; several seeds spread over the ranks")
     func training() throws {
         let root = try Self.scratch("distributed-train")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -118,5 +118,29 @@ struct DistributedRunTests {
             for (x, y) in zip(try reference.tensor(name).scalars, try afterOneEpoch.tensor(name).scalars) { moved = max(moved, abs(x - y)) }
         }
         #expect(moved > 1e-3, "epochs 2-4 changed the weights by at most \(moved)")
+
+        // Several seeds are spread over the ranks (seed i on rank i mod 2), each an ordinary
+        // run equal to the single-process run of that seed; rank 0 records both.
+        let seeds = root.appendingPathComponent("seeds"), workspace = root.appendingPathComponent("workspace")
+        var seedArguments = arguments(seeds)
+        seedArguments.removeAll { $0 == "--no-record" }
+        seedArguments[seedArguments.firstIndex(of: "--seed")! + 1] = "1"
+        seedArguments[seedArguments.firstIndex(of: "--seed")!] = "--seeds"
+        seedArguments[seedArguments.firstIndex(of: "--seeds")! + 1] = "3,4"
+        let spread = try MPIRun.run(ranks: 2, arguments: seedArguments + ["--workspace", workspace.path, "--distributed", "mpi"])
+        try #require(spread.status == 0, "seeds over two ranks failed: \(spread.errors)")
+        let seedThree = try SafetensorsFile(contentsOf: seeds.appendingPathComponent("seed-3/checkpoint-last.safetensors"))
+        var seedDifference: Float = 0
+        for name in reference.names {
+            for (x, y) in zip(try seedThree.tensor(name).scalars, try reference.tensor(name).scalars) {
+                seedDifference = max(seedDifference, abs(x - y) / max(1, abs(x)))
+            }
+        }
+        // Equal up to the BLAS thread count (a rank gets half the cores).
+        #expect(seedDifference <= 1e-5, "seed 3 on rank 0 differs from the single-process seed 3 by \(seedDifference)")
+        #expect(FileManager.default.fileExists(atPath: seeds.appendingPathComponent("seed-4/run.json").path))
+        let listed = try MPIRun.runAlone(arguments: ["runs", "list", "--workspace", workspace.path])
+        #expect(listed.status == 0, "\(listed.errors)")
+        #expect(listed.output.contains("seed-3") && listed.output.contains("seed-4"), "\(listed.output)")
     }
 }
